@@ -1,0 +1,168 @@
+"""Knowledge-base data: projects, the documents ingested from their sources, sync runs, searches."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Project(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        PRIVATE = "private", "Private"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    # A local path or git URL for repository docs; "owner/name" for GitHub issues.
+    repository = models.CharField(max_length=500, blank=True)
+    github_repo = models.CharField(max_length=200, blank=True, help_text="owner/name on GitHub")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    webhook_secret = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+
+class ProjectMembership(models.Model):
+    """Who may read a private project, and who maintains it.
+
+    kb owns access; onboarding keeps the richer contributor ladder and mirrors
+    maintainers here so that kb never has to import onboarding.
+    """
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        MAINTAINER = "maintainer", "Maintainer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="uniq_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project} ({self.role})"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        DOC = "doc", "Documentation"
+        OWNERS = "owners", "Owners file"
+        ISSUE = "issue", "Issue"
+        PULL_REQUEST = "pull_request", "Pull request"
+        COMMENT = "comment", "Comment"
+        HANDOFF_NOTE = "handoff_note", "Handoff note"
+
+    class Source(models.TextChoices):
+        LOCAL = "local", "Repository checkout"
+        GITHUB = "github", "GitHub API"
+        NOTES = "notes", "Handoff notes"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.LOCAL)
+    # Stable identity within (project, source): a repo path, "issue/123", "comment/4567", "note/<slug>".
+    key = models.CharField(max_length=500)
+    path = models.CharField(max_length=500, blank=True, help_text="Repository-relative path, if any")
+    title = models.CharField(max_length=500)
+    body = models.TextField(blank=True, help_text="Source text (Markdown)")
+    html = models.TextField(blank=True, help_text="Rendered and sanitised HTML")
+    headings = models.TextField(blank=True, help_text="Section headings, one per line")
+    sha256 = models.CharField(max_length=64)
+    url = models.CharField(max_length=1000, blank=True, help_text="Where the item lives upstream")
+    last_changed_at = models.DateTimeField(null=True, blank=True)
+    # [{"name": ..., "email": ..., "login": ...}], most recent first.
+    authors = models.JSONField(default=list, blank=True)
+    # Source-specific facts: labels, state, assignees, closed_at, front matter, commit counts...
+    metadata = models.JSONField(default=dict, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # Private documents (handoff notes) are readable by the project's maintainers,
+    # the author and the listed readers only.
+    is_private = models.BooleanField(default=False)
+    readers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="readable_documents")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "source", "key"], name="uniq_document_key"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "kind"]),
+            models.Index(fields=["project", "last_changed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def search_uid(self) -> str:
+        return f"doc:{self.pk}"
+
+
+class SyncRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Succeeded with errors"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sync_runs")
+    source = models.CharField(max_length=20, choices=Document.Source.choices)
+    target = models.CharField(max_length=500, blank=True, help_text="Path, URL or owner/name synced")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # [{"path": ..., "reason": ...}] and [{"item": ..., "error": ...}]
+    skips = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    # Resumable position for sources that page (GitHub): high-water marks, next page, etc.
+    cursor = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.source} sync {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SearchQuery(models.Model):
+    """Every search, kept so that unanswered questions can be reported as documentation gaps."""
+
+    query = models.CharField(max_length=500)
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    result_count = models.PositiveIntegerField()
+    top_score = models.FloatField(null=True, blank=True)
+    took_ms = models.FloatField()
+    via = models.CharField(max_length=10, default="web", help_text="web, api or cli")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "search queries"
+
+    def __str__(self) -> str:
+        return self.query

@@ -1,0 +1,1 @@
+"""Onboarding data: people and roles, succession, onboarding paths, documentation gaps, reports."""
