@@ -1,0 +1,70 @@
+"""Reading git history: one `git log` pass for a whole repository, never a process per file."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+_RECORD = "\x1e"  # starts each commit
+_FIELD = "\x1f"
+
+
+class GitError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    paths: tuple[str, ...]
+
+
+def is_git_repository(path: Path) -> bool:
+    return (Path(path) / ".git").exists()
+
+
+def iter_commits(repo_dir: Path, *, since_sha: str | None = None) -> Iterator[Commit]:
+    """Non-merge commits, newest first, with the paths each one touched.
+
+    `since_sha` limits the walk to commits after that one (incremental syncs).
+    """
+    revision = f"{since_sha}..HEAD" if since_sha else "HEAD"
+    cmd = [
+        "git", "-C", str(repo_dir), "-c", "core.quotepath=off", "log", "--no-merges", "--no-renames",
+        f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI", "--name-only", revision, "--",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    header: list[str] | None = None
+    paths: list[str] = []
+    for raw in proc.stdout:
+        line = raw.decode("utf-8", errors="replace").rstrip("\n")
+        if line.startswith(_RECORD):
+            if header:
+                yield _commit(header, paths)
+            header, paths = line[1:].split(_FIELD), []
+        elif line:
+            paths.append(line)
+    if header:
+        yield _commit(header, paths)
+    stderr = proc.stderr.read().decode("utf-8", errors="replace") if proc.stderr else ""
+    if proc.wait() != 0 and "does not have any commits" not in stderr:
+        raise GitError(f"git log failed in {repo_dir}: {stderr.strip()}")
+
+
+def head_sha(repo_dir: Path) -> str | None:
+    proc = subprocess.run(
+        ["git", "-C", str(repo_dir), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def _commit(header: list[str], paths: list[str]) -> Commit:
+    sha, name, email, when = header
+    return Commit(sha, name, email, datetime.fromisoformat(when), tuple(paths))
