@@ -1,8 +1,5 @@
-"""Onboarding data: people and the contributor ladder, areas, succession plans, handoff
-checklists and onboarding paths (issue [4]). Documentation gaps and weekly reports
-(issue [5]) live in onboarding/models_gaps.py.
-
-The services in onboarding/services/ own how these rows are written.
+"""People and the contributor ladder, areas, succession plans, handoff checklists and
+onboarding paths (issue [4]). The services in onboarding/services/ own how these rows are written.
 """
 
 from django.conf import settings
