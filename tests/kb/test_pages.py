@@ -137,3 +137,10 @@ def test_sign_in_page_and_sign_in(client, site):
         reverse("login"), {"username": "member", "password": "correct horse battery staple"}, follow=True
     )
     assert "Skunkworks" in response.content.decode()
+
+
+def test_document_page_does_not_repeat_its_title(client, site):
+    readme = Document.objects.get(key="README.md")
+    page = client.get(reverse("kb:document", args=[readme.pk])).content.decode()
+    assert page.count('<h1 id="orbit">') == 0
+    assert page.count(">Orbit") >= 1
