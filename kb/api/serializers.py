@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from kb.models import Document, Project
+from kb.models import Document, Project, SyncRun
 
 SEARCH_KINDS = [*Document.Kind.values, "glacier"]
 
@@ -17,6 +17,25 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
             "slug", "name", "description", "repository", "github_repo", "visibility",
             "document_count", "last_synced_at", "created_at",
         ]  # fmt: skip
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id", "source", "target", "status", "started_at", "finished_at",
+            "added", "updated", "unchanged", "deleted", "skipped", "skips", "errors",
+        ]  # fmt: skip
+
+
+class ProjectDetailSerializer(ProjectOutputSerializer):
+    """A project with its visible document counts by kind and its latest sync run."""
+
+    document_kinds = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    latest_sync = SyncRunSerializer(read_only=True, allow_null=True)
+
+    class Meta(ProjectOutputSerializer.Meta):
+        fields = [*ProjectOutputSerializer.Meta.fields, "document_kinds", "latest_sync"]
 
 
 class ProjectCreateInputSerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
 from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from kb.api import views
@@ -9,5 +10,6 @@ router.register("documents", views.DocumentViewSet, basename="document")
 
 urlpatterns = [
     path("search/", views.SearchView.as_view(), name="api-search"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
     *router.urls,
 ]

@@ -30,8 +30,12 @@ class ProjectViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(serializers.ProjectOutputSerializer(page, many=True).data)
 
+    @extend_schema(responses={200: serializers.ProjectDetailSerializer})
     def retrieve(self, request, slug=None):
-        return Response(serializers.ProjectOutputSerializer(self._visible_project(slug)).data)
+        project = self._visible_project(slug)
+        project.document_kinds = selectors.document_kind_counts(user=request.user, project=project)
+        project.latest_sync = selectors.sync_run_latest(project=project)
+        return Response(serializers.ProjectDetailSerializer(project).data)
 
     @extend_schema(
         request=serializers.ProjectCreateInputSerializer,

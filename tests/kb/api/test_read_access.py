@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.models import Document, SearchQuery
+from kb.models import Document, SearchQuery, SyncRun
 from tests.kb.api.conftest import token_client
 from tests.kb.factories import UserFactory
 
@@ -31,6 +31,17 @@ def test_private_project_detail_is_404_to_outsiders(catalogue, anonymous):
     assert anonymous.get("/api/projects/no-such-project/").status_code == 404
     member = token_client(catalogue["member"]).get("/api/projects/skunkworks/")
     assert member.status_code == 200 and member.json()["visibility"] == "private"
+
+
+def test_project_detail_has_kind_counts_and_latest_sync(catalogue, anonymous):
+    SyncRun.objects.create(
+        project=catalogue["public"], source="local", status=SyncRun.Status.PARTIAL,
+        skipped=1, skips=[{"path": "logo.png", "reason": "binary file"}],
+    )  # fmt: skip
+    body = anonymous.get("/api/projects/orbit/").json()
+    assert body["document_kinds"] == {"doc": 1, "owners": 1}
+    assert body["latest_sync"]["status"] == "partial"
+    assert body["latest_sync"]["skips"] == [{"path": "logo.png", "reason": "binary file"}]
 
 
 def test_documents_of_private_projects_are_hidden(catalogue, anonymous):

@@ -1,6 +1,7 @@
 """Writes need a token; creating projects is for staff and maintainers; syncing is for the project's maintainers."""
 
 import pytest
+from rest_framework.authtoken.models import Token
 
 from kb.models import Project, ProjectMembership
 from tests.kb.api.conftest import token_client
@@ -69,3 +70,15 @@ def test_maintainer_sync_is_queued_after_commit(catalogue, django_capture_on_com
     assert response.status_code == 202
     assert response.json() == {"status": "queued", "project": "skunkworks"}
     assert len(callbacks) == 1
+
+
+def test_a_token_is_issued_for_a_username_and_password(catalogue, anonymous):
+    response = anonymous.post(
+        "/api/auth/token/",
+        {"username": "maintainer", "password": "correct horse battery staple"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert Token.objects.get(user=catalogue["maintainer"]).key == response.json()["token"]
+    wrong = anonymous.post("/api/auth/token/", {"username": "maintainer", "password": "nope"}, format="json")
+    assert wrong.status_code == 400 and "non_field_errors" in wrong.json()
