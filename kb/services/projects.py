@@ -49,8 +49,8 @@ def project_sync_enqueue(*, project: Project) -> None:
     project was registered with, so an API caller cannot make the server read
     an arbitrary path.
     """
-    # kb.tasks imports the sync services, which import the sources; importing it
-    # here keeps this module (used by the API at import time) free of that chain.
+    # Imported on use: kb.tasks pulls in the sync service and the source readers
+    # (git, GitHub), which processes that only serve reads never need.
     from kb.tasks import sync_project
 
     project_id = project.pk
