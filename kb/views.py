@@ -80,12 +80,19 @@ def search(request):
                 "kind_labels": dict(form.fields["kind"].choices),
                 "last_page": last_page,
                 "first_rank": (results.page - 1) * results.page_size + 1,
+                "project_facets": _by_count(results.facets.get("project", {})),
+                "kind_facets": _by_count(results.facets.get("kind", {})),
                 "previous_page": results.page - 1 if results.page > 1 else None,
                 "next_page": results.page + 1 if results.page < last_page else None,
             }
         )
     status = 400 if form.errors else 200
     return render(request, "kb/search.html", context, status=status)
+
+
+def _by_count(facet: dict[str, int]) -> list[tuple[str, int]]:
+    """Facet values, most frequent first, ties alphabetically."""
+    return sorted(facet.items(), key=lambda item: (-item[1], item[0]))
 
 
 @require_GET
