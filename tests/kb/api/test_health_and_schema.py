@@ -1,5 +1,6 @@
 import pytest
 import yaml
+from django.core.management import call_command
 
 from kb.search import reset_search_backends
 
@@ -42,3 +43,12 @@ def test_openapi_schema_describes_the_api(client):
         assert path in schema["paths"], path
     search_params = {p["name"] for p in schema["paths"]["/api/search/"]["get"]["parameters"]}
     assert {"q", "project", "kind", "page"} <= search_params
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    # --fail-on-warn turns every drf-spectacular warning (an untyped field, an
+    # unresolvable serializer) into a CommandError, so a new endpoint cannot
+    # silently degrade the published schema.
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/search/" in target.read_text()
