@@ -56,6 +56,11 @@ def document_get(*, user, pk: int) -> Document | None:
     return document_list(user=user).filter(pk=pk).first()
 
 
+def document_children(*, user, document: Document) -> QuerySet[Document]:
+    """Replies to `document` (comments of an issue) that `user` may read, oldest first."""
+    return document_list(user=user).filter(parent=document).order_by("last_changed_at", "pk")
+
+
 def document_kind_counts(*, user, project: Project) -> dict[str, int]:
     """{kind: count} of the documents of `project` that `user` may read, in Document.Kind order."""
     rows = (

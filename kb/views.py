@@ -100,7 +100,12 @@ def document_detail(request, pk: int):
     document = selectors.document_get(user=request.user, pk=pk)
     if document is None:
         raise Http404("No such document.")
-    return render(request, "kb/document.html", {"document": document, "project": document.project})
+    context = {
+        "document": document,
+        "project": document.project,
+        "children": selectors.document_children(user=request.user, document=document),
+    }
+    return render(request, "kb/document.html", context)
 
 
 @never_cache

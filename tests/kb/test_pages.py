@@ -144,3 +144,24 @@ def test_document_page_does_not_repeat_its_title(client, site):
     page = client.get(reverse("kb:document", args=[readme.pk])).content.decode()
     assert page.count('<h1 id="orbit">') == 0
     assert page.count(">Orbit") >= 1
+
+
+def test_document_page_shows_replies_the_reader_may_see(client, site, django_capture_on_commit_callbacks):
+    public = site["public"]
+    with django_capture_on_commit_callbacks(execute=True):
+        documents_upsert(
+            project=public,
+            source="github",
+            items=[
+                DocumentInput(kind="issue", key="issue/7", title="Release is broken", body="It fails."),
+                DocumentInput(kind="comment", key="comment/70", title="Re: Release is broken",
+                              body="Fixed in **main**.", parent_key="issue/7", authors=[{"login": "grace"}]),
+                DocumentInput(kind="comment", key="comment/71", title="Private aside",
+                              body="Maintainers only.", parent_key="issue/7", is_private=True),
+            ],
+        )  # fmt: skip
+    issue = Document.objects.get(key="issue/7")
+    page = client.get(reverse("kb:document", args=[issue.pk])).content.decode()
+    assert "Replies (1)" in page
+    assert "<strong>main</strong>" in page and "grace" in page
+    assert "Maintainers only." not in page

@@ -3,6 +3,7 @@ import yaml
 from django.core.management import call_command
 
 from kb.search import reset_search_backends
+from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,12 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     assert "/api/search/" in target.read_text()
+
+
+@pytest.mark.services
+def test_healthz_pings_the_real_database_and_broker(client, memory_search):
+    require_service("postgres")
+    require_service("redis")
+    body = client.get("/healthz").json()
+    assert body["checks"]["database"] == {"ok": True, "vendor": "postgresql"}
+    assert body["checks"]["broker"] == {"ok": True, "mode": "redis"}
