@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kb.models import Document, Project, ProjectMembership, SearchQuery, SyncRun
+from kb.models import Document, GlacierPage, Project, ProjectMembership, SearchQuery, SyncRun, Topic
 
 
 class MembershipInline(admin.TabularInline):
@@ -39,6 +39,7 @@ class DocumentAdmin(admin.ModelAdmin):
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = ["project", "source", "status", "started_at", "added", "updated", "deleted", "skipped"]
     list_filter = ["project", "source", "status"]
+    readonly_fields = ["started_at"]
 
 
 @admin.register(SearchQuery)
@@ -46,3 +47,26 @@ class SearchQueryAdmin(admin.ModelAdmin):
     list_display = ["query", "project", "kind", "result_count", "took_ms", "via", "created_at"]
     list_filter = ["via", "project"]
     search_fields = ["query"]
+
+    # A record of what people asked: kept as it happened, never edited by hand.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "origin", "signature"]
+    list_filter = ["project", "origin"]
+    search_fields = ["title", "slug", "signature"]
+    raw_id_fields = ["documents"]
+
+
+@admin.register(GlacierPage)
+class GlacierPageAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "owner_login", "review_by", "last_reviewed_at", "updated_at"]
+    list_filter = ["project"]
+    search_fields = ["title", "owner_login"]
+    raw_id_fields = ["topic"]

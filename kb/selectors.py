@@ -1,6 +1,6 @@
 """Reads with business meaning for kb: what a user may list and open."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
 from kb.access import visible_documents_q, visible_projects_q
 from kb.models import Document, Project, SyncRun
@@ -8,6 +8,39 @@ from kb.models import Document, Project, SyncRun
 
 def project_list(*, user) -> QuerySet[Project]:
     return Project.objects.filter(visible_projects_q(user)).distinct()
+
+
+def project_list_with_stats(*, user) -> QuerySet[Project]:
+    """Visible projects annotated with `document_count` (non-private items) and `last_synced_at`.
+
+    Subqueries rather than joins: a join of documents and sync runs multiplies rows.
+    """
+    documents = (
+        Document.objects.filter(project=OuterRef("pk"), is_private=False)
+        .order_by()
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_sync = (
+        SyncRun.objects.filter(project=OuterRef("pk"), finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values("finished_at")[:1]
+    )
+    visible_ids = Project.objects.filter(visible_projects_q(user)).values("pk")
+    return (
+        Project.objects.filter(pk__in=visible_ids)
+        .annotate(
+            document_count=Subquery(documents, output_field=IntegerField()),
+            last_synced_at=Subquery(last_sync),
+        )
+        .order_by("name")
+    )
+
+
+def project_get(*, user, slug: str) -> Project | None:
+    """The project if `user` may see it; None otherwise, so callers answer 404 and never leak existence."""
+    return project_list_with_stats(user=user).filter(slug=slug).first()
 
 
 def document_list(*, user, project: str | None = None, kind: str | None = None) -> QuerySet[Document]:
@@ -21,6 +54,23 @@ def document_list(*, user, project: str | None = None, kind: str | None = None) 
 
 def document_get(*, user, pk: int) -> Document | None:
     return document_list(user=user).filter(pk=pk).first()
+
+
+def document_children(*, user, document: Document) -> QuerySet[Document]:
+    """Replies to `document` (comments of an issue) that `user` may read, oldest first."""
+    return document_list(user=user).filter(parent=document).order_by("last_changed_at", "pk")
+
+
+def document_kind_counts(*, user, project: Project) -> dict[str, int]:
+    """{kind: count} of the documents of `project` that `user` may read, in Document.Kind order."""
+    rows = (
+        Document.objects.filter(pk__in=document_list(user=user, project=project.slug).values("pk"))
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict(rows)
+    return {kind: counts[kind] for kind in Document.Kind.values if kind in counts}
 
 
 def sync_run_latest(*, project: Project) -> SyncRun | None:

@@ -1,8 +1,28 @@
-"""Shared fixtures. Each test gets its own Whoosh index directory and repo cache."""
+"""Shared fixtures. Each test gets its own Whoosh index dir and repos dir.
+
+Services (PostgreSQL, Redis, a Celery worker, Chromium) are checked with
+`require_service`: outside CI a missing service skips the test with the reason;
+under CI=true it fails it, so a broken CI machine can never pass by skipping.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 
 from kb.search import reset_search_backends
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_PATH = "/usr/bin/chromium"
+WORKER_START_TIMEOUT_SECONDS = 60
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +34,130 @@ def isolated_var_dirs(settings, tmp_path):
     reset_search_backends()
     yield
     reset_search_backends()
+
+
+@pytest.fixture
+def memory_search(settings):
+    """Select the in-memory test backend (tests/search_double.py) for this test only."""
+    settings.GLACIER_SEARCH_BACKENDS = {"default": {"BACKEND": "tests.search_double"}}
+    reset_search_backends()
+    yield
+    reset_search_backends()
+
+
+def running_under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def service_problem(name: str) -> str | None:
+    """Why service `name` is unusable from this test run, or None when it is there."""
+    if name == "postgres":
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return f"DATABASE_URL does not point at PostgreSQL (database is {connection.vendor})"
+        try:
+            connection.ensure_connection()
+        except Exception as exc:  # any driver error: the database is not reachable
+            return f"PostgreSQL unreachable: {exc}"
+        return None
+    if name == "redis":
+        url = django_settings.CELERY_BROKER_URL
+        if not url.startswith(("redis://", "rediss://")):
+            return "CELERY_BROKER_URL does not point at Redis"
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            return f"Redis unreachable: {exc}"
+        finally:
+            client.close()
+        return None
+    if name == "chromium":
+        return None if os.access(CHROMIUM_PATH, os.X_OK) else f"{CHROMIUM_PATH} is not installed"
+    raise ValueError(f"unknown service {name!r}")
+
+
+def require_service(name: str) -> None:
+    """Fail (under CI=true) or skip (elsewhere) the calling test when service `name` is missing."""
+    problem = service_problem(name)
+    if problem is None:
+        return
+    if running_under_ci():
+        pytest.fail(f"required service {name!r} is missing under CI: {problem}", pytrace=False)
+    pytest.skip(f"needs {name}: {problem}")
+
+
+def _database_url_for_worker() -> str:
+    """DATABASE_URL of the database this test session really uses (pytest-django's test_<name>)."""
+    db = django_settings.DATABASES["default"]
+    credentials = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery -A config worker` process on the session's test database and broker.
+
+    Started once per session, waited for with a bounded timeout (a ping answered
+    by this very worker), terminated at the end.
+    """
+    with django_db_blocker.unblock():
+        require_service("postgres")
+        require_service("redis")
+    from config.celery import app
+
+    var_dir = tmp_path_factory.mktemp("worker-var")
+    hostname = f"glacier-test-{uuid.uuid4().hex[:8]}@localhost"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_worker(),
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "GLACIER_VAR_DIR": str(var_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = var_dir / "worker.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"celery worker exited with {process.returncode}:\n{log_path.read_text()[-4000:]}"
+                )
+            replies = app.control.ping(destination=[hostname], timeout=1.0)
+            if any(hostname in reply for reply in replies):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"celery worker did not answer within {WORKER_START_TIMEOUT_SECONDS}s")
+        yield {"hostname": hostname, "log": log_path, "var_dir": var_dir}
+    finally:
+        _stop_process_group(process)
+
+
+def _stop_process_group(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    require_service("chromium")
+    return shutil.which(CHROMIUM_PATH) or CHROMIUM_PATH

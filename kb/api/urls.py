@@ -1,5 +1,15 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from kb.api import views
 
-urlpatterns = router.urls
+router = DefaultRouter()
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("documents", views.DocumentViewSet, basename="document")
+
+urlpatterns = [
+    path("search/", views.SearchView.as_view(), name="api-search"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    *router.urls,
+]

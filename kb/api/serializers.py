@@ -1,0 +1,107 @@
+"""Input and output shapes of the kb API. Validation only: no queries with business meaning."""
+
+from rest_framework import serializers
+
+from kb.models import Document, Project, SyncRun
+
+SEARCH_KINDS = [*Document.Kind.values, "glacier"]
+
+
+class ProjectOutputSerializer(serializers.ModelSerializer):
+    document_count = serializers.IntegerField(read_only=True, allow_null=True)
+    last_synced_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "slug", "name", "description", "repository", "github_repo", "visibility",
+            "document_count", "last_synced_at", "created_at",
+        ]  # fmt: skip
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id", "source", "target", "status", "started_at", "finished_at",
+            "added", "updated", "unchanged", "deleted", "skipped", "skips", "errors",
+        ]  # fmt: skip
+
+
+class ProjectDetailSerializer(ProjectOutputSerializer):
+    """A project with its visible document counts by kind and its latest sync run."""
+
+    document_kinds = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    latest_sync = SyncRunSerializer(read_only=True, allow_null=True)
+
+    class Meta(ProjectOutputSerializer.Meta):
+        fields = [*ProjectOutputSerializer.Meta.fields, "document_kinds", "latest_sync"]
+
+
+class ProjectCreateInputSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=100)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    repository = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    github_repo = serializers.RegexField(
+        r"^[\w.-]+/[\w.-]+$", max_length=200, required=False, allow_blank=True, default=""
+    )
+    visibility = serializers.ChoiceField(
+        choices=Project.Visibility.choices, default=Project.Visibility.PUBLIC
+    )
+
+
+class SyncQueuedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    project = serializers.CharField()
+
+
+class DocumentFilterSerializer(serializers.Serializer):
+    project = serializers.SlugField(required=False, help_text="Project slug")
+    kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
+
+
+class DocumentListSerializer(serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "project", "kind", "source", "key", "path", "title", "url", "last_changed_at"]
+
+
+class DocumentDetailSerializer(DocumentListSerializer):
+    class Meta(DocumentListSerializer.Meta):
+        fields = [
+            *DocumentListSerializer.Meta.fields,
+            "body", "html", "headings", "authors", "metadata", "is_private", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class SearchInputSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=500, trim_whitespace=True)
+    project = serializers.SlugField(required=False, help_text="Project slug")
+    kind = serializers.ChoiceField(choices=SEARCH_KINDS, required=False)
+    page = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    path = serializers.CharField()
+    url = serializers.CharField()
+    kind = serializers.CharField()
+    project = serializers.CharField()
+    score = serializers.FloatField()
+    highlights = serializers.CharField(help_text="HTML: escaped text with <mark> around matched terms")
+
+
+class SearchOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    results = SearchHitSerializer(many=True, source="hits")
+    facets = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text='{"project": {slug: count}, "kind": {kind: count}}',
+    )
+    suggestion = serializers.CharField(allow_null=True)

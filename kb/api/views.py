@@ -1,0 +1,125 @@
+"""kb REST API: thin views that validate input, call one selector or service, and shape the answer."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kb import selectors
+from kb.access import user_is_maintainer
+from kb.api import serializers
+from kb.services.projects import project_create, project_sync_enqueue, user_may_create_project
+from kb.services.search import search_run
+
+
+class ProjectViewSet(viewsets.GenericViewSet):
+    """Projects the caller may see. Creating one needs a token of staff or an existing maintainer."""
+
+    lookup_field = "slug"
+    serializer_class = serializers.ProjectOutputSerializer
+
+    def get_queryset(self):
+        return selectors.project_list_with_stats(user=self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(serializers.ProjectOutputSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: serializers.ProjectDetailSerializer})
+    def retrieve(self, request, slug=None):
+        project = self._visible_project(slug)
+        project.document_kinds = selectors.document_kind_counts(user=request.user, project=project)
+        project.latest_sync = selectors.sync_run_latest(project=project)
+        return Response(serializers.ProjectDetailSerializer(project).data)
+
+    @extend_schema(
+        request=serializers.ProjectCreateInputSerializer,
+        responses={201: serializers.ProjectOutputSerializer},
+    )
+    def create(self, request):
+        if not user_may_create_project(request.user):
+            raise PermissionDenied("Only staff and project maintainers may create projects.")
+        data = self._validated(serializers.ProjectCreateInputSerializer, request.data)
+        try:
+            project = project_create(created_by=request.user, **data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        created = selectors.project_get(user=request.user, slug=project.slug)
+        return Response(serializers.ProjectOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={202: serializers.SyncQueuedSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def sync(self, request, slug=None):
+        """Queue a sync of the project's registered repository (maintainers only)."""
+        project = self._visible_project(slug)
+        if not user_is_maintainer(request.user, project):
+            raise PermissionDenied("Only maintainers of this project may sync it.")
+        project_sync_enqueue(project=project)
+        return Response({"status": "queued", "project": project.slug}, status=status.HTTP_202_ACCEPTED)
+
+    def _visible_project(self, slug):
+        project = selectors.project_get(user=self.request.user, slug=slug)
+        if project is None:
+            raise Http404
+        return project
+
+    @staticmethod
+    def _validated(serializer_class, data) -> dict:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Documents the caller may read, filterable by project slug and kind."""
+
+    serializer_class = serializers.DocumentListSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if self.action == "list":
+            filters = serializers.DocumentFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            return selectors.document_list(user=self.request.user, **filters.validated_data)
+        return selectors.document_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.DocumentDetailSerializer
+        return serializers.DocumentListSerializer
+
+    @extend_schema(parameters=[serializers.DocumentFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class SearchView(APIView):
+    """Full-text search over what the caller may read, with facets and a "did you mean" suggestion."""
+
+    @extend_schema(
+        parameters=[serializers.SearchInputSerializer],
+        responses={200: serializers.SearchOutputSerializer, 400: OpenApiResponse(description="Field errors")},
+    )
+    def get(self, request):
+        params = serializers.SearchInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        project = data.get("project")
+        if project and selectors.project_get(user=request.user, slug=project) is None:
+            # Same answer for "absent" and "private": a search never reveals that a project exists.
+            raise ValidationError({"project": ["Unknown project."]})
+        results = search_run(
+            user=request.user,
+            query=data["q"],
+            project=project,
+            kind=data.get("kind"),
+            page=data["page"],
+            page_size=data["page_size"],
+            via="api",
+        )
+        return Response(serializers.SearchOutputSerializer(results).data)
