@@ -164,7 +164,7 @@ def parse_owners(text: str, *, path: str = "OWNERS") -> OwnersFile:
     base = _rule(plain, path, pattern=None, line=1, unknown=[])
     for key in LIST_KEYS:
         setattr(result, key, getattr(base, key))
-    for key, value, key_line in pairs:
+    for key, value, _key_line in pairs:
         if key == "options":
             if _is_null(value):
                 continue
