@@ -13,6 +13,7 @@ from kb.access import user_is_maintainer, user_sees_everything, visible_projects
 from kb.models import Project, ProjectMembership
 from onboarding.models import (
     Area,
+    AreaOwner,
     Enrolment,
     HandoffChecklist,
     HandoffItem,
@@ -41,10 +42,20 @@ def maintained_project_ids(user) -> set[int]:
 
 
 def maintainers_visible(user) -> QuerySet[Maintainer]:
+    """People with a rung on a visible project, with only their visible roles and areas attached."""
+    projects = visible_projects(user)
     return (
-        Maintainer.objects.filter(roles__project__in=visible_projects(user))
+        Maintainer.objects.filter(roles__project__in=projects)
         .distinct()
-        .prefetch_related(Prefetch("roles", queryset=ProjectRole.objects.select_related("project")))
+        .prefetch_related(
+            Prefetch(
+                "roles", queryset=ProjectRole.objects.filter(project__in=projects).select_related("project")
+            ),
+            Prefetch(
+                "ownerships",
+                queryset=AreaOwner.objects.filter(area__project__in=projects).select_related("area__project"),
+            ),
+        )
     )
 
 
