@@ -15,7 +15,16 @@ from onboarding.parsers.owners import expand_aliases, parse_owners, parse_owners
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "owners"
 GOLDEN = FIXTURES / "golden"
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+# ../shared/corpus next to the checkout (or next to the worktrees' parent directory).
+_REPO = Path(__file__).resolve().parents[2]
+CORPUS = next(
+    (
+        c
+        for c in (_REPO.parent / "shared" / "corpus", _REPO.parent.parent / "shared" / "corpus")
+        if c.is_dir()
+    ),
+    _REPO.parent / "shared" / "corpus",
+)
 
 
 def parse_fixture(path: Path):
