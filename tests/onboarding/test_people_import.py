@@ -202,3 +202,33 @@ def test_receiver_never_raises(caplog, monkeypatch):
     monkeypatch.setattr("onboarding.services.refresh.people_import", broken_import)
     sync_finished.send(sender=SyncRun, project=project, sync_run=None)
     assert "people refresh failed for project demo" in caplog.text
+
+
+def test_import_of_real_kubernetes_community_owners_files():
+    from tests.onboarding.test_parsers import CORPUS, FIXTURES
+
+    project = make_project("k8s")
+    community = CORPUS / "kubernetes__community"
+    if community.is_dir():
+        files_ = {
+            p.relative_to(community).as_posix(): p.read_text(encoding="utf-8")
+            for p in community.rglob("OWNERS*")
+            if p.is_file()
+        }
+    else:  # the shipped copies of real files
+        files_ = {
+            "OWNERS": (FIXTURES / "k8s-community-root.OWNERS").read_text(),
+            "OWNERS_ALIASES": (FIXTURES / "k8s-community.OWNERS_ALIASES").read_text(),
+            "mentoring/OWNERS": (FIXTURES / "k8s-mentoring.OWNERS").read_text(),
+        }
+    put_files(project, files_)
+    report = people_import(project=project)
+    assert report.errors == []
+    assert report.files == len(files_)
+    root = Area.objects.get(project=project, kind="directory", path="")
+    root_approvers = set(root.ownerships.filter(role="approver").values_list("maintainer__github_login", flat=True))
+    assert {"cblecker", "nikhita"} <= root_approvers
+    assert "sig-contributor-experience-leads" not in root_approvers  # alias expanded
+    assert Area.objects.filter(project=project, kind="label").exists()
+    assert ProjectRole.objects.get(project=project, maintainer__github_login="cblecker").role == "maintainer"
+    assert not people_import(project=project).changed
