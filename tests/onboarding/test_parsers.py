@@ -202,11 +202,7 @@ def test_every_real_ownership_file_in_the_corpus_parses():
         name = str(path.relative_to(CORPUS))
         if kind == "owners":
             parsed = parse_owners(text, path=name)
-            assert (
-                parsed.people("approvers")
-                or parsed.people("reviewers")
-                or parsed.all_labels
-            ), name
+            assert parsed.people("approvers") or parsed.people("reviewers") or parsed.all_labels, name
         elif kind == "owners_aliases":
             assert parse_owners_aliases(text, path=name), name
         elif kind == "codeowners":

@@ -226,7 +226,9 @@ def test_import_of_real_kubernetes_community_owners_files():
     assert report.errors == []
     assert report.files == len(files_)
     root = Area.objects.get(project=project, kind="directory", path="")
-    root_approvers = set(root.ownerships.filter(role="approver").values_list("maintainer__github_login", flat=True))
+    root_approvers = set(
+        root.ownerships.filter(role="approver").values_list("maintainer__github_login", flat=True)
+    )
     assert {"cblecker", "nikhita"} <= root_approvers
     assert "sig-contributor-experience-leads" not in root_approvers  # alias expanded
     assert Area.objects.filter(project=project, kind="label").exists()
