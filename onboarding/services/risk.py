@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project
@@ -123,6 +123,7 @@ class ContributionCounter:
         self._areas = set(self.area_paths)
         self._labels = set(self.label_areas)
         self._dir_cache: dict[str, tuple[str, ...]] = {}
+        self._identity_cache: dict[tuple[str, str], str] = {}
 
     def _areas_of_dir(self, directory: str) -> tuple[str, ...]:
         cached = self._dir_cache.get(directory)
@@ -137,20 +138,30 @@ class ContributionCounter:
         facts = self.people.get(key)
         if facts is None:
             facts = self.people[key] = PersonFacts(name=name, email=email)
+        elif email and not facts.email:
+            facts.email = email
         if when is not None and (facts.last_at is None or when > facts.last_at):
             facts.last_at = when
         return facts
 
     def add_commit(self, commit: Commit) -> None:
-        email = commit.author_email.lower()
-        key = identity_for(commit.author_name, email, self.email_to_login.get(email, ""))
-        self._person(key, commit.author_name, email, commit.authored_at).commits += 1
+        cache_key = (commit.author_name, commit.author_email)
+        key = self._identity_cache.get(cache_key)
+        if key is None:
+            email = commit.author_email.lower()
+            key = self._identity_cache[cache_key] = identity_for(
+                commit.author_name, email, self.email_to_login.get(email, "")
+            )
+        self._person(key, commit.author_name, commit.author_email.lower(), commit.authored_at).commits += 1
         self.commits += 1
-        touched: set[str] = set()
-        for path in commit.paths:
-            touched.update(self._areas_of_dir(posixpath.dirname(path)))
+        areas_of_dir = self._areas_of_dir
+        if len(commit.paths) == 1:
+            touched = areas_of_dir(posixpath.dirname(commit.paths[0]))
+        else:
+            touched = {area for path in commit.paths for area in areas_of_dir(posixpath.dirname(path))}
+        per_area = self.per_area
         for area in touched:
-            self.per_area[area][key] += 1
+            per_area[area][key] += 1
 
     def add_commits(self, commits: Iterable[Commit]) -> None:
         for commit in commits:
@@ -274,6 +285,31 @@ def _glaciers_per_area(project: Project, directories: set[str], labels: set[str]
     return by_dir, by_label
 
 
+AREA_RISK_FIELDS = ["doc_count", "glacier_count", "contributions", "bus_factor", "elephant_factor",
+                    "top_contributors", "is_silo", "computed_at"]  # fmt: skip
+
+
+def rows_update(model, objs: list, fields: list[str]) -> None:
+    """UPDATE ... WHERE pk = %s through executemany: Django's bulk_update builds a CASE per
+    field and row, which costs seconds for a few thousand rows; this is one prepared statement."""
+    if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(column.column)} = %s" for column in columns),
+        quote(model._meta.pk.column),
+    )
+    params = [
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns] + [obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 @dataclass
 class RiskReport:
     commits: int = 0
@@ -352,6 +388,9 @@ def _store(
         project, directories, {a.path for a in areas if a.kind == Area.Kind.LABEL}
     )
     silos = 0
+    before = {
+        area.pk: tuple(getattr(area, f) for f in AREA_RISK_FIELDS if f != "computed_at") for area in areas
+    }
     for area in areas:
         if area.kind == Area.Kind.DIRECTORY:
             people = counter.per_area.get(area.path, Counter())
@@ -368,21 +407,12 @@ def _store(
         area.is_silo = area.bus_factor == 1 and area.doc_count <= SILO_MAX_DOCS and area.glacier_count == 0
         area.computed_at = now
         silos += area.is_silo
-    if areas:
-        Area.objects.bulk_update(
-            areas,
-            [
-                "doc_count",
-                "glacier_count",
-                "contributions",
-                "bus_factor",
-                "elephant_factor",
-                "top_contributors",
-                "is_silo",
-                "computed_at",
-            ],
-            batch_size=500,
-        )
+    changed = [
+        a
+        for a in areas
+        if tuple(getattr(a, f) for f in AREA_RISK_FIELDS if f != "computed_at") != before[a.pk]
+    ]
+    rows_update(Area, changed, AREA_RISK_FIELDS)
     orgs = org_counts(totals)
     report.commits = counter.commits
     report.contributors = len(totals)

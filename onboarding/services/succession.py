@@ -324,7 +324,7 @@ def handoff_complete(*, checklist: HandoffChecklist, actor, force: bool = False)
     """Finish a handoff: the leaving maintainer becomes emeritus, the successor moves up the
     ladder (at least to the rung the leaving maintainer held) and takes over their areas."""
     checklist = (
-        HandoffChecklist.objects.select_for_update()
+        HandoffChecklist.objects.select_for_update(of=("self",))
         .select_related("plan__project", "plan__maintainer", "successor")
         .get(pk=checklist.pk)
     )
