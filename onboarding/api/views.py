@@ -3,6 +3,7 @@ enrolments. Each action validates input, checks who may act (kb.access), calls o
 and answers; services' ValidationErrors become 400s with field errors."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -56,6 +57,7 @@ class SuccessionPlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
             queryset = queryset.filter(project__slug=project)
         return queryset.order_by("-risk_score", "pk")
 
+    @extend_schema(request=s.SuccessionPlanIn, responses={201: s.SuccessionPlanOut})
     def create(self, request, *args, **kwargs):
         data = s.SuccessionPlanIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -63,6 +65,7 @@ class SuccessionPlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         plan = _call(succession.succession_plan_create, **data.validated_data)
         return Response(s.SuccessionPlanOut(plan).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.SuccessionPlanPatch, responses=s.SuccessionPlanOut)
     def partial_update(self, request, *args, **kwargs):
         plan = self.get_object()
         _require_maintainer(request.user, plan.project)
@@ -72,6 +75,7 @@ class SuccessionPlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         plan.save(update_fields=["notes", "updated_at"])
         return Response(s.SuccessionPlanOut(plan).data)
 
+    @extend_schema(request=s.SuccessorIn, responses=s.SuccessionPlanOut)
     @action(detail=True, methods=["post"])
     def successors(self, request, pk=None):
         plan = self.get_object()
@@ -98,6 +102,7 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
     def _fresh(self, checklist):
         return Response(s.HandoffChecklistOut(self.get_queryset().get(pk=checklist.pk)).data)
 
+    @extend_schema(request=s.HandoffChecklistIn, responses={201: s.HandoffChecklistOut})
     def create(self, request, *args, **kwargs):
         data = s.HandoffChecklistIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -107,6 +112,7 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         response.status_code = status.HTTP_201_CREATED
         return response
 
+    @extend_schema(request=s.CheckIn, responses=s.HandoffChecklistOut)
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         checklist = self.get_object()
@@ -122,6 +128,7 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         _call(succession.handoff_item_check, item=item, user=request.user, done=data.validated_data["done"])
         return self._fresh(checklist)
 
+    @extend_schema(request=s.HandoffItemIn, responses={201: s.HandoffChecklistOut})
     @action(detail=True, methods=["post"])
     def items(self, request, pk=None):
         checklist = self.get_object()
@@ -133,6 +140,7 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         response.status_code = status.HTTP_201_CREATED
         return response
 
+    @extend_schema(request=s.CompleteIn, responses=s.HandoffChecklistOut)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         checklist = self.get_object()
@@ -162,6 +170,7 @@ class OnboardingPathViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
             queryset = queryset.filter(track=track)
         return queryset.order_by("project__slug", "track")
 
+    @extend_schema(request=s.OnboardingPathIn, responses=s.OnboardingPathOut)
     def update(self, request, *args, **kwargs):
         path = self.get_object()
         _require_maintainer(request.user, path.project)
@@ -172,6 +181,7 @@ class OnboardingPathViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
             s.OnboardingPathOut(OnboardingPath.objects.prefetch_related("steps").get(pk=path.pk)).data
         )
 
+    @extend_schema(request=None, responses={201: s.EnrolmentOut})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def enrol(self, request, pk=None):
         path = self.get_object()
@@ -203,6 +213,7 @@ class EnrolmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(path__project__slug=project)
         return queryset.order_by("-started_at", "-pk")
 
+    @extend_schema(request=s.EnrolmentIn, responses={201: s.EnrolmentOut})
     def create(self, request, *args, **kwargs):
         data = s.EnrolmentIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,6 +223,7 @@ class EnrolmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         enrolment = _call(paths.enrolment_create, path=path, user=request.user)
         return Response(s.EnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.TickIn, responses=s.EnrolmentOut)
     @action(detail=True, methods=["post"])
     def tick(self, request, pk=None):
         enrolment = self.get_object()
