@@ -164,10 +164,8 @@ def generated_commits(n_commits: int, n_people: int, n_areas: int, seed: int = 7
 
 def bench_generated(n_commits: int, n_people: int, n_areas: int) -> None:
     print(f"\n== generated: {n_commits:,} commits by {n_people:,} people over {n_areas} areas")
-    commits, gen_s, gen_peak = timed(
-        "generate commits in memory (setup only)",
-        lambda: generated_commits(n_commits, n_people, n_areas),
-        trace=True,
+    commits, gen_s, _ = timed(
+        "generate commits in memory (setup only)", lambda: generated_commits(n_commits, n_people, n_areas)
     )
     project = Project.objects.create(slug="generated", name="Generated")
     rng = random.Random(11)
