@@ -1,38 +1,43 @@
 from django.contrib import admin
 
 from onboarding.models import (
+    AccessTransferItem,
     Area,
     AreaOwner,
+    Contribution,
     Enrolment,
     HandoffChecklist,
     HandoffItem,
     Maintainer,
     OnboardingPath,
     OnboardingStep,
+    ProjectRisk,
     ProjectRole,
+    RoleChange,
     StepCompletion,
     SuccessionPlan,
     Successor,
 )
 
 
-class ProjectRoleInline(admin.TabularInline):
+class RoleInline(admin.TabularInline):
     model = ProjectRole
     extra = 0
 
 
 @admin.register(Maintainer)
 class MaintainerAdmin(admin.ModelAdmin):
-    list_display = ["github_login", "display_name", "affiliation", "user"]
-    search_fields = ["github_login", "display_name", "affiliation"]
+    list_display = ["__str__", "github_login", "email", "affiliation", "user"]
+    search_fields = ["github_login", "display_name", "email", "affiliation"]
     raw_id_fields = ["user"]
-    inlines = [ProjectRoleInline]
+    inlines = [RoleInline]
 
 
 @admin.register(ProjectRole)
 class ProjectRoleAdmin(admin.ModelAdmin):
     list_display = ["maintainer", "project", "role", "origin", "since"]
-    list_filter = ["project", "role", "origin"]
+    list_filter = ["role", "origin", "project"]
+    search_fields = ["maintainer__github_login", "maintainer__display_name"]
     raw_id_fields = ["maintainer"]
 
 
@@ -44,18 +49,28 @@ class AreaOwnerInline(admin.TabularInline):
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
-    list_display = ["path", "project", "kind", "bus_factor", "elephant_factor", "is_silo", "computed_at"]
-    list_filter = ["project", "kind", "is_silo"]
+    list_display = [
+        "__str__",
+        "kind",
+        "bus_factor",
+        "elephant_factor",
+        "contributions",
+        "doc_count",
+        "is_silo",
+        "origin",
+    ]
+    list_filter = ["kind", "is_silo", "origin", "project"]
     search_fields = ["path"]
+    readonly_fields = ["computed_at", "top_contributors"]
     raw_id_fields = ["owners_document"]
     inlines = [AreaOwnerInline]
 
 
 @admin.register(AreaOwner)
 class AreaOwnerAdmin(admin.ModelAdmin):
-    list_display = ["area", "maintainer", "role"]
-    list_filter = ["role"]
-    raw_id_fields = ["area", "maintainer"]
+    list_display = ["maintainer", "area", "role", "origin"]
+    list_filter = ["role", "origin"]
+    raw_id_fields = ["maintainer", "area"]
 
 
 class SuccessorInline(admin.TabularInline):
@@ -74,50 +89,48 @@ class SuccessionPlanAdmin(admin.ModelAdmin):
 
 @admin.register(Successor)
 class SuccessorAdmin(admin.ModelAdmin):
-    list_display = ["plan", "maintainer", "readiness"]
+    list_display = ["maintainer", "plan", "readiness"]
     list_filter = ["readiness"]
-    raw_id_fields = ["plan", "maintainer"]
+    raw_id_fields = ["maintainer", "plan"]
 
 
 class HandoffItemInline(admin.TabularInline):
     model = HandoffItem
     extra = 0
-    raw_id_fields = ["area", "done_by"]
+    fields = ["position", "kind", "title", "link", "due_date", "done_at", "done_by"]
+    raw_id_fields = ["done_by"]
 
 
 @admin.register(HandoffChecklist)
 class HandoffChecklistAdmin(admin.ModelAdmin):
-    list_display = ["plan", "successor", "created_at", "completed_at"]
-    raw_id_fields = ["plan", "successor"]
+    list_display = ["__str__", "created_at", "completed_at"]
+    raw_id_fields = ["plan", "successor", "completed_by"]
     inlines = [HandoffItemInline]
 
 
 @admin.register(HandoffItem)
 class HandoffItemAdmin(admin.ModelAdmin):
-    list_display = ["title", "checklist", "kind", "due_date", "done_at"]
+    list_display = ["title", "kind", "checklist", "due_date", "done_at", "done_by"]
     list_filter = ["kind"]
-    search_fields = ["title"]
     raw_id_fields = ["checklist", "area", "done_by"]
 
 
-class OnboardingStepInline(admin.TabularInline):
+class StepInline(admin.TabularInline):
     model = OnboardingStep
     extra = 0
 
 
 @admin.register(OnboardingPath)
 class OnboardingPathAdmin(admin.ModelAdmin):
-    list_display = ["title", "project", "track", "updated_at"]
-    list_filter = ["project", "track"]
-    search_fields = ["title"]
-    inlines = [OnboardingStepInline]
+    list_display = ["title", "project", "track", "edited_at"]
+    list_filter = ["track", "project"]
+    inlines = [StepInline]
 
 
 @admin.register(OnboardingStep)
 class OnboardingStepAdmin(admin.ModelAdmin):
     list_display = ["title", "path", "position", "ladder_role", "target_days"]
     list_filter = ["ladder_role"]
-    search_fields = ["title"]
 
 
 @admin.register(Enrolment)
@@ -130,3 +143,52 @@ class EnrolmentAdmin(admin.ModelAdmin):
 class StepCompletionAdmin(admin.ModelAdmin):
     list_display = ["enrolment", "step", "completed_at"]
     raw_id_fields = ["enrolment", "step"]
+
+
+@admin.register(ProjectRisk)
+class ProjectRiskAdmin(admin.ModelAdmin):
+    list_display = [
+        "project",
+        "bus_factor",
+        "elephant_factor",
+        "contributors",
+        "commits",
+        "silo_count",
+        "computed_at",
+    ]
+    readonly_fields = ["top_contributors", "top_affiliations", "computed_at"]
+
+
+@admin.register(Contribution)
+class ContributionAdmin(admin.ModelAdmin):
+    list_display = [
+        "identity",
+        "project",
+        "affiliation",
+        "commits",
+        "comments",
+        "closes",
+        "last_contributed_at",
+    ]
+    list_filter = ["project"]
+    search_fields = ["identity", "name", "email", "affiliation"]
+    raw_id_fields = ["maintainer"]
+
+
+@admin.register(AccessTransferItem)
+class AccessTransferItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "position"]
+    list_filter = ["project"]
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    list_display = ["maintainer", "project", "from_role", "to_role", "reason", "changed_by", "changed_at"]
+    list_filter = ["to_role", "project"]
+    raw_id_fields = ["maintainer", "changed_by", "checklist"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # an audit trail is read-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False

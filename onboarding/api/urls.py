@@ -1,5 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
+from onboarding.api import views
+
 router = SimpleRouter()
+router.register("maintainers", views.MaintainerViewSet, basename="maintainer")
+router.register("succession-plans", views.SuccessionPlanViewSet, basename="succession-plan")
+router.register("handoff-checklists", views.HandoffChecklistViewSet, basename="handoff-checklist")
+router.register("onboarding-paths", views.OnboardingPathViewSet, basename="onboarding-path")
+router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")
 
 urlpatterns = router.urls

@@ -79,6 +79,12 @@ class Area(models.Model):
     doc_count = models.PositiveIntegerField(default=0)
     is_silo = models.BooleanField(default=False)
     computed_at = models.DateTimeField(null=True, blank=True)
+    # Added by the people import: where the area came from ("owners", "codeowners", "maintainers"
+    # or "manual"); the import only ever deletes areas it created itself.
+    origin = models.CharField(max_length=20, default="owners")
+    glacier_count = models.PositiveIntegerField(default=0)
+    # [{"name": ..., "count": ...}] — the people behind the bus factor, most active first.
+    top_contributors = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["project", "kind", "path"]
@@ -97,11 +103,17 @@ class AreaOwner(models.Model):
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="ownerships")
     maintainer = models.ForeignKey(Maintainer, on_delete=models.CASCADE, related_name="ownerships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    # "owners" rows mirror the ownership files and are replaced on every import;
+    # "handoff"/"manual" rows are kept until someone removes them.
+    origin = models.CharField(max_length=20, default="owners")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["area", "maintainer", "role"], name="uniq_area_owner_role")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.maintainer} ({self.get_role_display()}) of {self.area}"
 
 
 class SuccessionPlan(models.Model):
@@ -114,9 +126,10 @@ class SuccessionPlan(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "maintainer"], name="uniq_succession_plan")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "maintainer"], name="uniq_succession_plan")]
+
+    def __str__(self) -> str:
+        return f"Succession plan for {self.maintainer} in {self.project}"
 
 
 class Successor(models.Model):
@@ -132,12 +145,23 @@ class Successor(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "maintainer"], name="uniq_successor")]
 
+    def __str__(self) -> str:
+        return f"{self.maintainer} ({self.get_readiness_display()})"
+
 
 class HandoffChecklist(models.Model):
     plan = models.ForeignKey(SuccessionPlan, on_delete=models.CASCADE, related_name="checklists")
-    successor = models.ForeignKey(Maintainer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    successor = models.ForeignKey(
+        Maintainer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Handoff of {self.plan.maintainer} to {self.successor or 'someone'}"
 
 
 class HandoffItem(models.Model):
@@ -155,6 +179,7 @@ class HandoffItem(models.Model):
     title = models.CharField(max_length=300)
     link = models.CharField(max_length=500, blank=True)
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    details = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
     due_date = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -164,6 +189,9 @@ class HandoffItem(models.Model):
 
     class Meta:
         ordering = ["checklist", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class OnboardingPath(models.Model):
@@ -177,9 +205,14 @@ class OnboardingPath(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when a maintainer edits the path; from then on syncs no longer redraft it.
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "track"], name="uniq_path_track")]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class OnboardingStep(models.Model):
@@ -191,9 +224,14 @@ class OnboardingStep(models.Model):
     # Maintainer-track milestones point at the ladder rung they lead to.
     ladder_role = models.CharField(max_length=20, choices=ProjectRole.Ladder.choices, blank=True)
     target_days = models.PositiveIntegerField(null=True, blank=True)
+    # What a drafted step was made from ("doc:README.md", "issue:42", "gap:..."); "" when hand-written.
+    source_key = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["path", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Enrolment(models.Model):
@@ -205,6 +243,9 @@ class Enrolment(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["path", "user"], name="uniq_enrolment")]
 
+    def __str__(self) -> str:
+        return f"{self.user} on {self.path}"
+
 
 class StepCompletion(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="completions")
@@ -213,3 +254,96 @@ class StepCompletion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "step"], name="uniq_step_completion")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.user} did {self.step}"
+
+
+class ProjectRisk(models.Model):
+    """Project-wide risk figures, recomputed on every sync (per-area figures live on Area)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="risk")
+    bus_factor = models.PositiveIntegerField(null=True, blank=True)
+    elephant_factor = models.PositiveIntegerField(null=True, blank=True)
+    contributions = models.PositiveIntegerField(default=0)
+    contributors = models.PositiveIntegerField(default=0)
+    commits = models.PositiveIntegerField(default=0)
+    # [{"name": ..., "count": ...}] most first; affiliations likewise.
+    top_contributors = models.JSONField(default=list, blank=True)
+    top_affiliations = models.JSONField(default=list, blank=True)
+    silo_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"risk of {self.project}"
+
+
+class Contribution(models.Model):
+    """One person's contributions to a project: commits from git, comments and closes from GitHub."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="contributions")
+    # Lower-cased GitHub login when known, else the e-mail address, else the name.
+    identity = models.CharField(max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    maintainer = models.ForeignKey(
+        Maintainer, null=True, blank=True, on_delete=models.SET_NULL, related_name="contributions"
+    )
+    affiliation = models.CharField(max_length=200, blank=True)
+    commits = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    closes = models.PositiveIntegerField(default=0)
+    last_contributed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "-commits"]
+        constraints = [models.UniqueConstraint(fields=["project", "identity"], name="uniq_contribution")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.identity} in {self.project}"
+
+    @property
+    def total(self) -> int:
+        return self.commits + self.comments + self.closes
+
+
+class AccessTransferItem(models.Model):
+    """A project's editable list of access to hand over (release signing, CI secrets, ...).
+
+    Every new handoff checklist gets one "transfer access" item per entry.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="access_items")
+    title = models.CharField(max_length=200)
+    details = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["project", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["project", "title"], name="uniq_access_item")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoleChange(models.Model):
+    """Audit trail of ladder moves: who moved whom, from what to what, and why."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="role_changes")
+    maintainer = models.ForeignKey(Maintainer, on_delete=models.CASCADE, related_name="role_changes")
+    from_role = models.CharField(max_length=20, blank=True)
+    to_role = models.CharField(max_length=20)
+    reason = models.CharField(max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checklist = models.ForeignKey(
+        HandoffChecklist, null=True, blank=True, on_delete=models.SET_NULL, related_name="role_changes"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.maintainer}: {self.from_role or '-'} -> {self.to_role} ({self.project})"

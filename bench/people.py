@@ -1,0 +1,253 @@
+#!/usr/bin/env python
+"""Benchmark: people import and risk figures.
+
+1. ../shared/corpus/kubernetes__community: build its real git repository with
+   make_git_repo.py, store its ownership files and docs as Documents, then time
+   `people_import` and `project_risk_compute` (which reads `git log` once).
+   Baseline, same run: a bare `git log --name-only` read of the same repository, and a
+   bare Counter pass over the parsed commits.
+2. A generated history: 200,000 commits by 2,000 people over 500 areas (OWNERS files
+   for 500 directories), counted in memory through the same counting function and
+   stored with the same bulk writes. Baseline: a bare Counter pass (per person and per
+   top-level directory) over the same commits.
+
+Wall time, peak memory (tracemalloc peak for the counting phases, process max RSS)
+and ratios against the baselines. Runs on a throwaway SQLite database.
+
+    python bench/people.py [--corpus ../shared/corpus] [--commits 200000] [--people 2000] [--areas 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TMP = Path(tempfile.mkdtemp(prefix="glacier-bench-people-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'bench.sqlite3'}"
+os.environ["GLACIER_VAR_DIR"] = str(TMP / "var")
+os.environ["GLACIER_INDEX_DIR"] = str(TMP / "index")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from kb.models import Document, Project  # noqa: E402
+from kb.services.documents import DocumentInput, documents_upsert  # noqa: E402
+from kb.sources.git import Commit, iter_commits  # noqa: E402
+from onboarding.models import Area, ProjectRisk  # noqa: E402
+from onboarding.parsers import ownership_file_kind  # noqa: E402
+from onboarding.services.people import people_import  # noqa: E402
+from onboarding.services.risk import ContributionCounter, project_risk_compute  # noqa: E402
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(label, fn, *, trace=False):
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - started
+    peak = None
+    if trace:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    extra = f", traced peak {peak:.1f} MiB" if peak is not None else ""
+    print(f"  {label:<52} {elapsed:8.3f} s{extra}")
+    return result, elapsed, peak
+
+
+def load_corpus_documents(project: Project, corpus: Path) -> tuple[int, int]:
+    owners, docs = [], []
+    for path in sorted(corpus.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(corpus).as_posix()
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if ownership_file_kind(rel):
+            owners.append(DocumentInput(kind=Document.Kind.OWNERS, key=rel, path=rel, title=rel, body=text))
+        elif rel.endswith(".md"):
+            docs.append(
+                DocumentInput(kind=Document.Kind.DOC, key=rel, path=rel, title=rel, body=text[:2000], html="")
+            )
+    documents_upsert(project=project, source=Document.Source.LOCAL, items=owners + docs, index=False)
+    return len(owners), len(docs)
+
+
+def bench_corpus(corpus_root: Path) -> None:
+    name = "kubernetes__community"
+    corpus = corpus_root / name
+    print(f"\n== {name} (real files and real git history)")
+    repo = TMP / "k8s-community"
+    _, build_s, _ = timed("build git repo (make_git_repo.py, setup only)", lambda: subprocess.run(
+        [sys.executable, str(corpus_root / "make_git_repo.py"), name, str(repo)], check=True, capture_output=True))  # fmt: skip
+    project = Project.objects.create(slug="k8s-community", name="Kubernetes community", repository=str(repo))
+    (n_owners, n_docs), _, _ = timed(
+        "store ownership files and docs (setup only)", lambda: load_corpus_documents(project, corpus)
+    )
+    print(f"  {n_owners} ownership files, {n_docs} docs")
+
+    def bare_git_log():
+        proc = subprocess.run(["git", "-C", str(repo), "log", "--no-merges", "--name-only", "--format=%H%x1f%an%x1f%ae%x1f%aI"],
+                              check=True, capture_output=True)  # fmt: skip
+        return len(proc.stdout)
+
+    _, git_s, _ = timed("baseline: bare `git log --name-only` read", bare_git_log)
+    commits, parse_s, _ = timed(
+        "baseline: kb.sources.git.iter_commits (parse)", lambda: list(iter_commits(repo))
+    )
+
+    def bare_counter():
+        people = Counter(c.author_email for c in commits)
+        return people
+
+    _, counter_s, _ = timed("baseline: bare Counter over authors", bare_counter)
+    report, import_s, _ = timed(
+        "people_import (parse OWNERS, aliases, write)", lambda: people_import(project=project)
+    )
+    _, reimport_s, _ = timed("people_import again (no change)", lambda: people_import(project=project))
+    risk, risk_s, risk_peak = timed(
+        "project_risk_compute (git log + count + store)",
+        lambda: project_risk_compute(project=project),
+        trace=False,
+    )
+    _, _, risk_peak = timed(
+        "project_risk_compute again, traced for memory",
+        lambda: project_risk_compute(project=project),
+        trace=True,
+    )
+    stored = ProjectRisk.objects.get(project=project)
+    print(f"  -> {report.files} files, {report.people} people, {report.areas_created} areas; "
+          f"{risk.commits} commits by {risk.contributors} people; project bus factor {stored.bus_factor}, "
+          f"elephant factor {stored.elephant_factor}, {risk.silos} silos of {risk.areas} areas; errors {report.errors}")  # fmt: skip
+    print(f"  ratio risk compute / bare git log read      {risk_s / git_s:6.2f}x")
+    print(f"  ratio risk compute / (git log parse)        {risk_s / parse_s:6.2f}x")
+    print(f"  ratio re-import / import                    {reimport_s / import_s:6.2f}x")
+    print(f"  (bare Counter pass {counter_s * 1000:.1f} ms; repo build {build_s:.1f} s)")
+
+
+def generated_commits(n_commits: int, n_people: int, n_areas: int, seed: int = 7) -> list[Commit]:
+    rng = random.Random(seed)
+    # A few very active people, a long tail (Zipf-like weights), as in real projects.
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(n_people)]
+    authors = rng.choices(range(n_people), weights=weights, k=n_commits)
+    area_weights = [1 / (rank + 1) ** 0.8 for rank in range(n_areas)]
+    areas = rng.choices(range(n_areas), weights=area_weights, k=n_commits * 2)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    commits = []
+    for index, author in enumerate(authors):
+        first, second = areas[2 * index], areas[2 * index + 1]
+        paths = [f"area-{first:03d}/src/file{index % 7}.go"]
+        if index % 3 == 0:
+            paths.append(f"area-{second:03d}/docs/notes{index % 5}.md")
+        commits.append(Commit(f"{index:040x}", f"Person {author}", f"person{author}@org{author % 40}.com",
+                              start + timedelta(minutes=index), tuple(paths)))  # fmt: skip
+    return commits
+
+
+def bench_generated(n_commits: int, n_people: int, n_areas: int) -> None:
+    print(f"\n== generated: {n_commits:,} commits by {n_people:,} people over {n_areas} areas")
+    commits, gen_s, _ = timed(
+        "generate commits in memory (setup only)", lambda: generated_commits(n_commits, n_people, n_areas)
+    )
+    project = Project.objects.create(slug="generated", name="Generated")
+    rng = random.Random(11)
+    owners = [DocumentInput(kind=Document.Kind.OWNERS, key=f"area-{a:03d}/OWNERS", path=f"area-{a:03d}/OWNERS", title="OWNERS",
+                            body="approvers:\n" + "".join(f"  - person{p}\n" for p in rng.sample(range(n_people), 2))
+                                 + "reviewers:\n" + "".join(f"  - person{p}\n" for p in rng.sample(range(n_people), 3))
+                                 + f"labels:\n  - area/a{a:03d}\n")
+              for a in range(n_areas)]  # fmt: skip
+    owners.append(
+        DocumentInput(
+            kind=Document.Kind.OWNERS,
+            key="OWNERS",
+            path="OWNERS",
+            title="OWNERS",
+            body="approvers:\n  - person0\n  - person1\n",
+        )
+    )
+    documents_upsert(project=project, source=Document.Source.LOCAL, items=owners, index=False)
+    report, import_s, _ = timed(
+        f"people_import ({len(owners)} OWNERS files)", lambda: people_import(project=project)
+    )
+    _, reimport_s, _ = timed("people_import again (no change)", lambda: people_import(project=project))
+
+    def bare_counter():
+        people: Counter = Counter()
+        per_area: dict[str, Counter] = {}
+        for commit in commits:
+            people[commit.author_email] += 1
+            for top in {p.split("/", 1)[0] for p in commit.paths}:
+                per_area.setdefault(top, Counter())[commit.author_email] += 1
+        return people, per_area
+
+    _, bare_s, bare_peak = timed("baseline: bare Counter pass (person, top dir)", bare_counter)
+    _, _, bare_peak = timed("baseline again, traced for memory", bare_counter, trace=True)
+    area_paths = list(Area.objects.filter(project=project, kind="directory").values_list("path", flat=True))
+
+    def count_only():
+        counter = ContributionCounter(area_paths=area_paths)
+        counter.add_commits(commits)
+        return counter
+
+    _, count_s, _ = timed("ContributionCounter pass (same counting as sync)", count_only)
+    _, _, count_peak = timed("ContributionCounter again, traced for memory", count_only, trace=True)
+    risk, risk_s, _ = timed(
+        "project_risk_compute (count + figures + bulk store)",
+        lambda: project_risk_compute(project=project, commits=commits),
+    )
+    _, rerisk_s, _ = timed(
+        "project_risk_compute again (upserts)", lambda: project_risk_compute(project=project, commits=commits)
+    )
+    stored = ProjectRisk.objects.get(project=project)
+    silo_areas = Area.objects.filter(project=project, is_silo=True).count()
+    print(f"  -> {report.people} people imported, {report.areas_created} areas; project bus factor {stored.bus_factor}, "
+          f"elephant factor {stored.elephant_factor}, {risk.contributors} contributors, {silo_areas} silo areas")  # fmt: skip
+    print(
+        f"  ratio counting / bare Counter               {count_s / bare_s:6.2f}x  (memory {count_peak:.1f} / {bare_peak:.1f} MiB = {count_peak / bare_peak:.2f}x)"
+    )
+    print(f"  ratio full risk compute / bare Counter      {risk_s / bare_s:6.2f}x")
+    print(f"  throughput                                  {n_commits / risk_s:,.0f} commits/s")
+    print(f"  (commit list built in {gen_s:.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    default_corpus = next((c for c in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus") if c.is_dir()),
+                          ROOT.parent / "shared" / "corpus")  # fmt: skip
+    parser.add_argument("--corpus", default=os.environ.get("GLACIER_CORPUS_DIR", str(default_corpus)))
+    parser.add_argument("--commits", type=int, default=200_000)
+    parser.add_argument("--people", type=int, default=2_000)
+    parser.add_argument("--areas", type=int, default=500)
+    args = parser.parse_args()
+    print(f"Glacier people benchmark — temp dir {TMP}")
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    corpus = Path(args.corpus)
+    if (corpus / "kubernetes__community").is_dir():
+        bench_corpus(corpus)
+    else:
+        print(f"(no corpus at {corpus}; skipping the kubernetes__community part)")
+    bench_generated(args.commits, args.people, args.areas)
+    print(f"\nTotal wall time {time.perf_counter() - started:.1f} s; process peak RSS {rss_mib():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
