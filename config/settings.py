@@ -132,6 +132,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Glacier API",
     "DESCRIPTION": "Knowledge base and onboarding portal for open-source maintainers.",
     "VERSION": "1.0.0",
+    # Several models have a "kind" or ladder field; name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "kb.models.core.Document.Kind",
+        "AreaKindEnum": "onboarding.models.people.Area.Kind",
+        "HandoffItemKindEnum": "onboarding.models.people.HandoffItem.Kind",
+        "LadderRoleEnum": "onboarding.models.people.ProjectRole.Ladder",
+    },
 }
 
 # Celery: with no broker configured, tasks run in-process (eagerly) so the
