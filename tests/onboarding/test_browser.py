@@ -1,8 +1,6 @@
 """End to end in a real Chromium (Debian's /usr/bin/chromium through Playwright): a successor
 ticks a handoff item on the maintainer page; the people page draws its bus-factor chart."""
 
-import os
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -14,25 +12,6 @@ from onboarding.services.succession import handoff_checklist_create, succession_
 from tests.onboarding.helpers import git_repo, make_project, make_user, put_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser_context(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        yield context
-        context.close()
-        browser.close()
 
 
 def login(context, live_server, user) -> None:
@@ -44,7 +23,7 @@ def login(context, live_server, user) -> None:
     )
 
 
-def test_successor_checks_off_a_handoff_item_in_the_browser(browser_context, live_server, tmp_path):
+def test_successor_checks_off_a_handoff_item_in_the_browser(page, live_server, tmp_path):
     repo = git_repo(
         tmp_path / "repo",
         [("Alice", "alice@acme.io", ["docs/a.md"])] * 2 + [("Lead", "lead@b.org", ["api/x"])],
@@ -62,12 +41,11 @@ def test_successor_checks_off_a_handoff_item_in_the_browser(browser_context, liv
     checklist = handoff_checklist_create(plan=plan, successor=Maintainer.objects.get(github_login="bob"))
     total = checklist.items.count()
 
-    page = browser_context.new_page()
     page.goto("/projects/demo/people/")
     assert page.locator("svg.chart rect.bar").count() >= 2
     assert page.locator("#bus-factor").inner_text() == "1"
 
-    login(browser_context, live_server, bob)
+    login(page.context, live_server, bob)
     page.goto(f"/projects/demo/people/{plan.maintainer_id}/")
     assert page.locator(".completeness").inner_text() == "0%"
     page.locator("button", has_text="Check off").first.click()
