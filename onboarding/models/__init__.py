@@ -1,3 +1,4 @@
+from onboarding.models.gaps import Gap, GapRun, ReportSend, ReportSubscription
 from onboarding.models.people import (
     Area,
     AreaOwner,
@@ -17,12 +18,16 @@ __all__ = [
     "Area",
     "AreaOwner",
     "Enrolment",
+    "Gap",
+    "GapRun",
     "HandoffChecklist",
     "HandoffItem",
     "Maintainer",
     "OnboardingPath",
     "OnboardingStep",
     "ProjectRole",
+    "ReportSend",
+    "ReportSubscription",
     "StepCompletion",
     "SuccessionPlan",
     "Successor",
