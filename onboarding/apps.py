@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class OnboardingConfig(AppConfig):
     name = "onboarding"
     verbose_name = "Onboarding and succession"
+
+    def ready(self) -> None:
+        from kb.signals import sync_finished
+
+        sync_finished.connect(_detect_gaps_after_sync, dispatch_uid="onboarding.gaps_after_sync")
+
+
+def _detect_gaps_after_sync(sender, *, project, sync_run=None, **kwargs) -> None:
+    """Re-run the gap detectors for the synced project (the service logs failures, never raises)."""
+    from onboarding.services.gaps import gaps_detect_after_sync
+
+    gaps_detect_after_sync(project=project)

@@ -40,7 +40,11 @@ class Gap(models.Model):
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="gaps")
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_gaps"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_gaps",
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -93,7 +97,9 @@ class ReportSubscription(models.Model):
     Without a project: the whole weekly report; unsubscribed=True opts out of every email.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     unsubscribed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -125,7 +131,9 @@ class ReportSend(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (will be retried)"
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_sends")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_sends"
+    )
     week = models.CharField(max_length=8, help_text="ISO week, e.g. 2026-W48")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
