@@ -89,6 +89,9 @@ class GapRun(models.Model):
         ordering = ["-started_at"]
         get_latest_by = "started_at"
 
+    def __str__(self) -> str:
+        return f"{self.project.slug} gap run {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class ReportSubscription(models.Model):
     """A user's choice about the weekly report.
@@ -114,6 +117,10 @@ class ReportSubscription(models.Model):
                 fields=["user"], condition=models.Q(project__isnull=True), name="uniq_report_sub_global"
             ),
         ]
+
+    def __str__(self) -> str:
+        scope = self.project.slug if self.project_id else "all reports"
+        return f"{self.user} {'unsubscribed from' if self.unsubscribed else 'subscribed to'} {scope}"
 
 
 class ReportSend(models.Model):
