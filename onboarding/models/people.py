@@ -114,7 +114,9 @@ class SuccessionPlan(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "maintainer"], name="uniq_succession_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "maintainer"], name="uniq_succession_plan")
+        ]
 
 
 class Successor(models.Model):
@@ -133,9 +135,7 @@ class Successor(models.Model):
 
 class HandoffChecklist(models.Model):
     plan = models.ForeignKey(SuccessionPlan, on_delete=models.CASCADE, related_name="checklists")
-    successor = models.ForeignKey(
-        Maintainer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    successor = models.ForeignKey(Maintainer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
