@@ -47,6 +47,8 @@ def gap_detail(request, pk: int):
         "gap": gap,
         "rule": RULES.get(gap.rule_id),
         "can_dismiss": user_is_maintainer(request.user, gap.project),
+        # Not `gap.evidence.items` in the template: that would be dict.items when the key is absent.
+        "evidence_items": gap.evidence.get("items", []) if isinstance(gap.evidence, dict) else [],
     }
     return render(request, "onboarding/gaps/detail.html", context)
 
