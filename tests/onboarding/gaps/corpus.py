@@ -71,8 +71,11 @@ def corpus_inputs(root: Path, *, times: dict[str, datetime] | None = None) -> li
         except UnicodeDecodeError:
             continue
         changed = (times or {}).get(rel) or datetime.fromtimestamp(file.stat().st_mtime, tz=UTC)
+        # html="" skips Markdown rendering: detectors read the source, and rendering is most of the load time.
         items.append(
-            DocumentInput(kind=kind, key=rel, path=rel, title=rel, body=body, last_changed_at=changed)
+            DocumentInput(
+                kind=kind, key=rel, path=rel, title=rel, body=body, last_changed_at=changed, html=""
+            )
         )
     return items
 

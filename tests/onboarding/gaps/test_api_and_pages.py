@@ -28,7 +28,9 @@ def gaps():
     return {
         "high": GapFactory(project=public, rule_id="missing-readme", severity="high", title="No README"),
         "low": GapFactory(project=public, rule_id="placeholder-text", severity="low", title="TODO in docs"),
-        "done": GapFactory(project=public, rule_id="broken-link", state=Gap.State.RESOLVED, title="Fixed link"),
+        "done": GapFactory(
+            project=public, rule_id="broken-link", state=Gap.State.RESOLVED, title="Fixed link"
+        ),
         "secret": GapFactory(project=private, rule_id="missing-readme", severity="high", title="Secret gap"),
     }
 
@@ -113,5 +115,7 @@ def test_claim_and_dismiss_from_the_portal(client, gaps):
     client.post(reverse("onboarding:gap-action", args=[gaps["high"].pk, "dismiss"]), {"reason": "no"})
     assert Gap.objects.get(pk=gaps["high"].pk).state == Gap.State.OPEN  # not a maintainer
     client.force_login(MembershipFactory(project=gaps["high"].project).user)
-    client.post(reverse("onboarding:gap-action", args=[gaps["high"].pk, "dismiss"]), {"reason": "Website has it"})
+    client.post(
+        reverse("onboarding:gap-action", args=[gaps["high"].pk, "dismiss"]), {"reason": "Website has it"}
+    )
     assert Gap.objects.get(pk=gaps["high"].pk).state == Gap.State.DISMISSED
