@@ -118,6 +118,8 @@ class DetectionContext:
     project: Project
     now: datetime
     documents: list[DocRecord] = field(default_factory=list)
+    # Work shared between rules of one run (parsed OWNERS files...), keyed by the family that fills it.
+    cache: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, *, project: Project, now: datetime) -> DetectionContext:

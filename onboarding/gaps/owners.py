@@ -32,6 +32,13 @@ class OwnersFile:
     last_changed_at: object = None
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str):
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader: the C build of SafeLoader)
+
+
 def _names(value, aliases: dict[str, set[str]]) -> set[str]:
     if not isinstance(value, list):
         return set()
@@ -46,7 +53,7 @@ def _names(value, aliases: dict[str, set[str]]) -> set[str]:
 
 def parse_aliases(body: str) -> dict[str, set[str]]:
     try:
-        data = yaml.safe_load(body) or {}
+        data = _load_yaml(body) or {}
     except yaml.YAMLError:
         return {}
     raw = data.get("aliases") if isinstance(data, dict) else None
@@ -60,7 +67,7 @@ def parse_aliases(body: str) -> dict[str, set[str]]:
 
 def parse_owners(path: str, body: str, aliases: dict[str, set[str]]) -> OwnersFile | None:
     try:
-        data = yaml.safe_load(body) or {}
+        data = _load_yaml(body) or {}
     except yaml.YAMLError:
         return None
     if not isinstance(data, dict):
@@ -80,7 +87,13 @@ def parse_owners(path: str, body: str, aliases: dict[str, set[str]]) -> OwnersFi
 
 
 def load_owners(ctx: DetectionContext) -> dict[str, OwnersFile]:
-    """Directory -> parsed OWNERS file."""
+    """Directory -> parsed OWNERS file (parsed once per run, shared by the OWNERS rules)."""
+    if "owners" not in ctx.cache:
+        ctx.cache["owners"] = _parse_all_owners(ctx)
+    return ctx.cache["owners"]
+
+
+def _parse_all_owners(ctx: DetectionContext) -> dict[str, OwnersFile]:
     aliases: dict[str, set[str]] = {}
     for doc in ctx.repo_files:
         if doc.filename == "OWNERS_ALIASES":

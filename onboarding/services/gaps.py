@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from kb.access import user_is_maintainer
 from kb.models import Project
+from kb.utils import batched
 from onboarding.gaps import RULES, DetectionContext, RuleUnavailable
 from onboarding.models import Gap, GapRun
 
@@ -59,6 +60,7 @@ def gaps_detect(
     evaluated: set[str] = set()
     to_create: list[Gap] = []
     to_update: list[Gap] = []
+    still_seen: list[int] = []  # unchanged gaps: only last_seen_at moves, in one UPDATE
     for rule_obj in rules:
         try:
             findings = list(rule_obj.detect(context))
@@ -91,13 +93,20 @@ def gaps_detect(
                         state=Gap.State.OPEN, **values)
                 )  # fmt: skip
                 continue
+            changed = any(
+                getattr(gap, name) != value for name, value in values.items() if name != "last_seen_at"
+            )
             for name, value in values.items():
                 setattr(gap, name, value)
             if gap.state == Gap.State.RESOLVED:  # it came back: a regression
                 gap.state, gap.resolved_at = Gap.State.OPEN, None
                 gap.claimed_by, gap.claimed_at = None, None
                 result.reopened.append(gap.pk)
-            to_update.append(gap)
+                changed = True
+            if changed:
+                to_update.append(gap)
+            else:
+                still_seen.append(gap.pk)
 
     for identity, gap in existing.items():
         if identity in seen or gap.rule_id not in evaluated or not gap.is_active:
@@ -114,6 +123,8 @@ def gaps_detect(
          "claimed_by", "claimed_at"],
         batch_size=500,
     )  # fmt: skip
+    for chunk in batched(still_seen, 500):
+        Gap.objects.filter(pk__in=chunk).update(last_seen_at=now)
     result.found = len(seen)
     run.finished_at = timezone.now()
     run.found, run.created, run.resolved, run.reopened = (

@@ -180,6 +180,8 @@ class ReportBuilder:
         self.week = iso_week(self.now)
         self.since = self.now - timedelta(days=7)
         self._project_cache: dict[int, ProjectSection] = {}
+        self._steps_cache: dict[int, list[OnboardingStep]] = {}
+        self._newcomer_gap_cache: dict[int, Gap | None] = {}
 
     # Who gets a report ---------------------------------------------------------------------------
 
@@ -333,25 +335,36 @@ class ReportBuilder:
         report.learning = self._learning(recipient, visible)
         return report
 
+    def _steps(self, path_id: int) -> list[OnboardingStep]:
+        if path_id not in self._steps_cache:
+            self._steps_cache[path_id] = list(
+                OnboardingStep.objects.filter(path_id=path_id).order_by("position", "pk")
+            )
+        return self._steps_cache[path_id]
+
+    def _newcomer_gap(self, project_id: int) -> Gap | None:
+        """The open gap that suits a newcomer best: a newcomer-friendly rule, not high severity, oldest first."""
+        if project_id not in self._newcomer_gap_cache:
+            self._newcomer_gap_cache[project_id] = (
+                Gap.objects.filter(project_id=project_id, state=Gap.State.OPEN, rule_id__in=NEWCOMER_RULES)
+                .exclude(severity=Gap.Severity.HIGH)
+                .order_by("first_seen_at", "pk")
+                .first()
+            )
+        return self._newcomer_gap_cache[project_id]
+
     def _learning(self, user, visible: set[int]) -> list[dict]:
         result = []
         enrolments = Enrolment.objects.filter(user=user, path__project_id__in=visible).select_related(
             "path__project"
         )
         for enrolment in enrolments:
-            steps = list(OnboardingStep.objects.filter(path=enrolment.path).order_by("position", "pk"))
+            steps = self._steps(enrolment.path_id)
             done_ids = set(
                 StepCompletion.objects.filter(enrolment=enrolment).values_list("step_id", flat=True)
             )
             next_step = next((s for s in steps if s.pk not in done_ids), None)
-            gap = (
-                Gap.objects.filter(
-                    project=enrolment.path.project, state=Gap.State.OPEN, rule_id__in=NEWCOMER_RULES
-                )
-                .exclude(severity=Gap.Severity.HIGH)
-                .order_by("first_seen_at", "pk")
-                .first()
-            )
+            gap = self._newcomer_gap(enrolment.path.project_id)
             mine = Gap.objects.filter(
                 project=enrolment.path.project, claimed_by=user, state=Gap.State.CLAIMED
             )
@@ -376,6 +389,7 @@ class ReportBuilder:
 
 
 def _open_at(gap: Gap, moment: datetime) -> bool:
+    """Was the gap open (found, not yet resolved or dismissed) at `moment`? From the lifecycle timestamps."""
     if gap.first_seen_at > moment:
         return False
     if gap.resolved_at and gap.resolved_at <= moment and gap.state == Gap.State.RESOLVED:
@@ -449,7 +463,16 @@ def reports_send(*, now: datetime | None = None, dry_run: bool = False, connecti
     outcome = SendOutcome(week=builder.week)
     if not dry_run:
         connection = connection or get_connection(fail_silently=False)
+    # Recipients already served this week are skipped before any work; the claim below is what guarantees it.
+    done = set(
+        ReportSend.objects.filter(
+            week=builder.week, status__in=[ReportSend.Status.SENT, ReportSend.Status.SENDING]
+        ).values_list("recipient_id", flat=True)
+    )
     for recipient in builder.recipients().iterator(chunk_size=200):
+        if recipient.pk in done and not dry_run:
+            outcome.skipped.append(recipient.pk)
+            continue
         report = builder.build(recipient)
         if report.is_empty:
             outcome.skipped.append(recipient.pk)
