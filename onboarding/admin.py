@@ -5,7 +5,16 @@ from onboarding.models import Gap, GapRun, ReportSend, ReportSubscription
 
 @admin.register(Gap)
 class GapAdmin(admin.ModelAdmin):
-    list_display = ["title", "project", "rule_id", "severity", "state", "claimed_by", "first_seen_at", "last_seen_at"]
+    list_display = [
+        "title",
+        "project",
+        "rule_id",
+        "severity",
+        "state",
+        "claimed_by",
+        "first_seen_at",
+        "last_seen_at",
+    ]
     list_filter = ["state", "severity", "rule_id", "project"]
     search_fields = ["title", "path", "fingerprint"]
     raw_id_fields = ["claimed_by", "dismissed_by", "area"]

@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kb.access import user_is_maintainer
+from kb.access import user_is_maintainer, visible_projects_q
 from kb.models import Project
 from onboarding.gaps import RULES
 from onboarding.models import Gap
@@ -21,8 +22,11 @@ from onboarding.services import gaps as gap_services
 from onboarding.services.reports import (
     InvalidUnsubscribeToken,
     recipients_for_preview,
+    report_is_subscribed,
     report_preview,
+    report_subscribe,
     report_unsubscribe,
+    report_unsubscribe_project,
     unsubscribe_token_read,
 )
 
@@ -33,6 +37,11 @@ def gap_board(request):
     context = {
         "page": page,
         "filters": filters,
+        "subscribed": bool(
+            filters["project"]
+            and request.user.is_authenticated
+            and report_is_subscribed(user=request.user, project_slug=filters["project"])
+        ),
         "projects": Project.objects.filter(pk__in=gaps_visible_to(request.user).values("project_id")),
         "rules": sorted(RULES.values(), key=lambda r: r.id),
         "severities": Gap.Severity.choices,
@@ -76,6 +85,22 @@ def gap_action(request, pk: int, action: str):
     except PermissionDenied as exc:
         messages.error(request, str(exc) or "You may not do that.")
     return redirect("onboarding:gap-detail", pk=gap.pk)
+
+
+@login_required
+@require_POST
+def report_subscription_view(request, slug: str):
+    """Follow (or stop following) a project's gaps in the weekly report."""
+    project = get_object_or_404(
+        Project.objects.filter(visible_projects_q(request.user)).distinct(), slug=slug
+    )
+    if request.POST.get("action") == "unsubscribe":
+        report_unsubscribe_project(user=request.user, project=project)
+        messages.success(request, f"You will no longer get weekly updates about {project.name}.")
+    else:
+        report_subscribe(user=request.user, project=project)
+        messages.success(request, f"You will get {project.name}'s gaps in your weekly report.")
+    return redirect(f"{reverse('onboarding:gap-board')}?project={project.slug}")
 
 
 def gap_rules(request):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from kb.models import GlacierPage
 from onboarding.gaps.base import DetectionContext, Finding, Suggestion, rule
 from onboarding.models import Area, AreaOwner
@@ -33,7 +35,11 @@ def _documented(ctx: DetectionContext, area: Area, glacier_signatures: set[str])
     ),
 )
 def silos(ctx: DetectionContext):
-    areas = Area.objects.filter(project=ctx.project, bus_factor=1).prefetch_related("ownerships__maintainer")
+    areas = (
+        Area.objects.filter(project=ctx.project)
+        .filter(Q(bus_factor=1) | Q(is_silo=True))
+        .prefetch_related("ownerships__maintainer")
+    )
     glacier_signatures = set(
         GlacierPage.objects.filter(project=ctx.project).values_list("topic__signature", flat=True)
     )

@@ -36,7 +36,6 @@ class DetectionResult:
     skipped_rules: dict[str, str] = field(default_factory=dict)
 
 
-@transaction.atomic
 def gaps_detect(
     *, project: Project, now: datetime | None = None, rule_ids: list[str] | None = None
 ) -> DetectionResult:
@@ -44,35 +43,45 @@ def gaps_detect(
 
     A rule that raises (or is unavailable) is recorded in `skipped_rules` and its
     gaps are left untouched: not finding a gap because a rule broke is not a fix.
+    The rules run outside any transaction (they only read); the reconciliation is
+    one transaction that locks the project row, so two runs for the same project
+    (a sync hook and the command) apply one after the other and never duplicate a gap.
     """
     now = now or timezone.now()
     gaps_expire_claims(now=now, project=project)
-    run = GapRun.objects.create(project=project, started_at=now)
-    result = DetectionResult(run=run)
     context = DetectionContext.load(project=project, now=now)
     rules = [RULES[rule_id] for rule_id in rule_ids] if rule_ids else list(RULES.values())
+    findings: dict[str, list] = {}
+    skipped: dict[str, str] = {}
+    for rule_obj in rules:
+        try:
+            findings[rule_obj.id] = list(rule_obj.detect(context))
+        except RuleUnavailable as exc:
+            skipped[rule_obj.id] = str(exc)
+        except Exception as exc:  # one broken rule must not stop the others
+            logger.exception("gap rule %s failed on %s", rule_obj.id, project.slug)
+            skipped[rule_obj.id] = f"error: {exc.__class__.__name__}: {exc}"
+    return _gaps_reconcile(project=project, now=now, rules=rules, findings=findings, skipped=skipped)
 
+
+@transaction.atomic
+def _gaps_reconcile(
+    *, project: Project, now: datetime, rules: list, findings: dict, skipped: dict
+) -> DetectionResult:
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    run = GapRun.objects.create(project=project, started_at=now)
+    result = DetectionResult(run=run, skipped_rules=dict(skipped))
     existing = {
         (g.rule_id, g.fingerprint): g
         for g in Gap.objects.filter(project=project, rule_id__in=[r.id for r in rules])
     }
     seen: set[tuple[str, str]] = set()
-    evaluated: set[str] = set()
+    evaluated = set(findings)
     to_create: list[Gap] = []
     to_update: list[Gap] = []
     still_seen: list[int] = []  # unchanged gaps: only last_seen_at moves, in one UPDATE
     for rule_obj in rules:
-        try:
-            findings = list(rule_obj.detect(context))
-        except RuleUnavailable as exc:
-            result.skipped_rules[rule_obj.id] = str(exc)
-            continue
-        except Exception as exc:  # one broken rule must not stop the others
-            logger.exception("gap rule %s failed on %s", rule_obj.id, project.slug)
-            result.skipped_rules[rule_obj.id] = f"error: {exc.__class__.__name__}: {exc}"
-            continue
-        evaluated.add(rule_obj.id)
-        for finding in findings:
+        for finding in findings.get(rule_obj.id, ()):
             identity = (rule_obj.id, finding.fingerprint)
             if identity in seen:
                 continue

@@ -103,6 +103,17 @@ def report_unsubscribe(*, token: str) -> tuple:
 
 
 @transaction.atomic
+def report_unsubscribe_project(*, user, project: Project) -> None:
+    ReportSubscription.objects.update_or_create(user=user, project=project, defaults={"unsubscribed": True})
+
+
+def report_is_subscribed(*, user, project_slug: str) -> bool:
+    return ReportSubscription.objects.filter(
+        user=user, project__slug=project_slug, unsubscribed=False
+    ).exists()
+
+
+@transaction.atomic
 def report_subscribe(*, user, project: Project) -> ReportSubscription:
     subscription, _ = ReportSubscription.objects.update_or_create(
         user=user, project=project, defaults={"unsubscribed": False}

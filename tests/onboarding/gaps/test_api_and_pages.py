@@ -119,3 +119,19 @@ def test_claim_and_dismiss_from_the_portal(client, gaps):
         reverse("onboarding:gap-action", args=[gaps["high"].pk, "dismiss"]), {"reason": "Website has it"}
     )
     assert Gap.objects.get(pk=gaps["high"].pk).state == Gap.State.DISMISSED
+
+
+def test_subscribe_to_a_project_from_the_board(client, gaps):
+    from onboarding.models import ReportSubscription
+
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("onboarding:report-subscription", args=["open-proj"])
+    client.post(url)
+    assert ReportSubscription.objects.get(user=user).unsubscribed is False
+    board = client.get(reverse("onboarding:gap-board") + "?project=open-proj").content.decode()
+    assert "Stop weekly updates about this project" in board
+    client.post(url, {"action": "unsubscribe"})
+    assert ReportSubscription.objects.get(user=user).unsubscribed is True
+    # A private project one is not a member of cannot be followed.
+    assert client.post(reverse("onboarding:report-subscription", args=["closed-proj"])).status_code == 404

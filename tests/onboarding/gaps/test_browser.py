@@ -31,7 +31,9 @@ def gap_browser(live_server):
 
 def test_filter_open_rule_page_and_claim(gap_browser, live_server):
     project = ProjectFactory(slug="orbit", name="Orbit")
-    todo = GapFactory(project=project, rule_id="placeholder-text", severity="low", title="2 placeholders in docs/setup.md")
+    todo = GapFactory(
+        project=project, rule_id="placeholder-text", severity="low", title="2 placeholders in docs/setup.md"
+    )
     GapFactory(project=project, rule_id="missing-readme", severity="high", title="No README")
     page = gap_browser.new_page()
 
