@@ -20,7 +20,9 @@ from django.conf import settings
 
 from kb.models import Document, Project
 
-_HISTORICAL_NAME = re.compile(r"meeting[-_ ]?notes|minutes|notes[-_]\d{4}|\d{4}[-_]meeting")
+# Meeting notes, minutes, and dated records ("annual-report-2021.md", "2019-summit.md", "events/2017/...").
+_HISTORICAL_NAME = re.compile(r"meeting[-_ ]?notes|minutes|(?:^|[-_ .])(?:19|20)\d{2}(?:[-_ .]|$)")
+_YEAR_DIR = re.compile(r"(?:19|20)\d{2}(?:[-_].*)?")
 
 
 class RuleUnavailable(Exception):
@@ -110,7 +112,9 @@ class DocRecord:
         """Archives and meeting notes record the past; nobody is expected to keep them current."""
         lowered = self.path.lower()
         parts = lowered.split("/")
-        return any("archive" in part for part in parts[:-1]) or bool(_HISTORICAL_NAME.search(parts[-1]))
+        if any("archive" in part or _YEAR_DIR.fullmatch(part) for part in parts[:-1]):
+            return True
+        return bool(_HISTORICAL_NAME.search(parts[-1]))
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from onboarding.gaps.base import DetectionContext, Finding, Suggestion, rule
 from onboarding.models import Area
 
 SKIP_DIRS = ("vendor", "third_party", "node_modules")
+_ALIAS_LIKE = re.compile(r"-(?:leads|approvers|reviewers|maintainers|owners|admins|chairs)$")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class OwnersFile:
     emeritus: set[str] = field(default_factory=set)
     no_parent_owners: bool = False
     last_changed_at: object = None
+    unknown_aliases: set[str] = field(default_factory=set)  # "*-leads" names OWNERS_ALIASES no longer defines
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -81,6 +84,9 @@ def parse_owners(path: str, body: str, aliases: dict[str, set[str]]) -> OwnersFi
         owners.approvers |= _names(section.get("approvers"), aliases)
         owners.reviewers |= _names(section.get("reviewers"), aliases)
         owners.emeritus |= _names(section.get("emeritus_approvers"), {})
+    owners.unknown_aliases = {
+        name for name in owners.approvers | owners.reviewers if aliases and _ALIAS_LIKE.search(name)
+    }
     options = data.get("options")
     owners.no_parent_owners = bool(isinstance(options, dict) and options.get("no_parent_owners"))
     return owners
@@ -101,6 +107,8 @@ def _parse_all_owners(ctx: DetectionContext) -> dict[str, OwnersFile]:
     result = {}
     for doc in ctx.repo_files:
         if doc.filename != "OWNERS":
+            continue
+        if doc.is_historical and doc.directory:  # archived groups and dated records are not maintained areas
             continue
         parsed = parse_owners(doc.path, doc.body, aliases)
         if parsed is not None:
@@ -246,8 +254,8 @@ def single_person(ctx: DetectionContext):
     areas = _area_ids(ctx)
     for owners_file in load_owners(ctx).values():
         people = owners_file.approvers | owners_file.reviewers
-        if len(people) != 1 or not owners_file.approvers:
-            continue
+        if len(people) != 1 or not owners_file.approvers or people <= owners_file.unknown_aliases:
+            continue  # one unresolvable alias is not one person; we cannot tell who is behind it
         person = next(iter(people))
         yield _owners_finding(
             ctx,

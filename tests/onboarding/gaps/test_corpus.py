@@ -74,6 +74,10 @@ def test_shared_corpora_known_gaps():
         broken = by_rule(gaps, "broken-link")
         assert [g.path for g in broken] == ["helm/cloud-provider-azure/README.md"]
         assert {i["target"] for i in broken[0].evidence["items"]} == {"../health-probe-proxy/README.md"}
+        single = by_rule(gaps, "owners-single-person")
+        assert [(g.path, g.evidence["person"]) for g in single] == [
+            ("pkg/provider/servicegateway/OWNERS", "david-kow")
+        ]
 
     if "kubernetes__community" in names:
         _, gaps = detect("kubernetes__community")
@@ -93,4 +97,11 @@ def test_shared_corpora_known_gaps():
         assert not any("meeting-notes" in p for p in placeholders)  # meeting notes are records, not docs
         emeritus = {g.path for g in by_rule(gaps, "owners-emeritus-approver")}
         assert "contributors/devel/OWNERS" in emeritus
+        single = {g.path for g in by_rule(gaps, "owners-single-person")}
+        assert {"hack/OWNERS", "contributors/guide/OWNERS"} <= single
+        assert not any(
+            p.startswith("archive/") for p in single | emeritus
+        )  # archived groups are not maintained
+        stale = {g.path for g in by_rule(gaps, "stale-doc")}
+        assert not any("annual-report" in p for p in stale)  # dated records do not go stale
     assert SHARED_CORPUS.name == "corpus"

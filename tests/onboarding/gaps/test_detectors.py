@@ -322,6 +322,7 @@ def test_owners_hygiene_rules():
         "approvers:\n  - net-leads\n  - zed\nreviewers:\n  - carol\n  - frank\n  - gina\n",
     )
     owners(project, "thin/OWNERS", "approvers:\n  - a1\n  - a2\n  - a3\nreviewers:\n  - r1\n", age_days=400)
+    owners(project, "gone/OWNERS", "approvers:\n  - gone-leads\n")  # an alias OWNERS_ALIASES no longer has
     owners(project, "island/OWNERS", "options:\n  no_parent_owners: true\nreviewers: [x]\n")
     doc(project, "island/sub/README.md")
     doc(project, "net/README.md")
