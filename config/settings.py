@@ -190,7 +190,13 @@ GLACIER_GAP_SEARCH_WINDOW_DAYS = env_int("GLACIER_GAP_SEARCH_WINDOW_DAYS", 30)
 GLACIER_GAP_SEARCH_MIN_COUNT = env_int("GLACIER_GAP_SEARCH_MIN_COUNT", 3)
 # Search scores below these count as "weak": a recorded search's top score, and the best doc for a question.
 GLACIER_GAP_SEARCH_WEAK_SCORE = float(env("GLACIER_GAP_SEARCH_WEAK_SCORE", "1.0"))
-GLACIER_GAP_ANSWER_MIN_SCORE = float(env("GLACIER_GAP_ANSWER_MIN_SCORE", "8.0"))
+# Scores are backend-specific: calibrated on kubernetes__community (answered topics score 60-240 in Whoosh,
+# unanswered ones 15-70). GLACIER_GAP_ANSWER_MIN_SCORE in the environment sets one value for any backend.
+GLACIER_GAP_ANSWER_MIN_SCORE: float | dict = (
+    float(env("GLACIER_GAP_ANSWER_MIN_SCORE"))
+    if env("GLACIER_GAP_ANSWER_MIN_SCORE")
+    else {"kb.search.backends.whoosh": 50.0, "kb.search.backends.postgres": 0.05, "default": 1.0}
+)
 GLACIER_GAP_QUESTION_MIN_CLUSTER = env_int("GLACIER_GAP_QUESTION_MIN_CLUSTER", 2)
 GLACIER_GAP_QUESTION_SIMILARITY = float(env("GLACIER_GAP_QUESTION_SIMILARITY", "0.3"))
 GLACIER_REPORT_TREND_WEEKS = env_int("GLACIER_REPORT_TREND_WEEKS", 6)

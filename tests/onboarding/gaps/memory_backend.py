@@ -55,7 +55,7 @@ class MemoryBackend(BaseSearchBackend):
                         entry.kind,
                         entry.project,
                         float(score),
-                        "",
+                        " ".join(f"<mark>{w}</mark>" if w in wanted else w for w in body[:60]),
                     )
                 )
         hits.sort(key=lambda h: -h.score)

@@ -348,3 +348,28 @@ def test_owners_rules_quiet_without_owners_and_on_healthy_files():
     for rule in ["owners-uncovered-directory", "owners-single-person", "owners-few-reviewers", "owners-stale-file",
                  "owners-emeritus-approver"]:  # fmt: skip
         assert run(project, rule) == [], rule
+
+
+def test_a_page_matching_only_the_generic_words_does_not_answer(memory_search, settings):
+    settings.GLACIER_GAP_ANSWER_MIN_SCORE = 1
+    project = ProjectFactory()
+    issue(project, 1, "How do I change the proxy timeout?", "change proxy timeout")
+    issue(project, 2, "Can I change the proxy timeout?", "proxy timeout change")
+    generic = doc(
+        project, "docs/config.md", "# Changing configuration\n\nChange settings. Change more settings.\n"
+    )
+    index_documents([generic.pk])
+    gaps = run(project, "recurring-question")
+    assert len(gaps) == 1 and gaps[0].evidence["coverage"] < 0.6
+
+
+def test_answer_threshold_is_per_backend(settings):
+    from onboarding.gaps.questions import answer_threshold
+
+    settings.GLACIER_GAP_ANSWER_MIN_SCORE = {"kb.search.backends.whoosh": 50.0, "default": 1.0}
+    settings.GLACIER_SEARCH_BACKENDS = {"default": {"BACKEND": "kb.search.backends.whoosh"}}
+    assert answer_threshold() == 50.0
+    settings.GLACIER_SEARCH_BACKENDS = {"default": {"BACKEND": "tests.onboarding.gaps.memory_backend"}}
+    assert answer_threshold() == 1.0
+    settings.GLACIER_GAP_ANSWER_MIN_SCORE = 7
+    assert answer_threshold() == 7.0
