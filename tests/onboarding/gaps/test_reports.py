@@ -261,3 +261,17 @@ def test_preview_for_maintainers_only(client, world):
     assert response.status_code == 200 and b"1 of 4 steps" in response.content
     html = client.get(url + "?part=html")
     assert b"Your onboarding in Demo Project" in html.content and "sandbox" in html["Content-Security-Policy"]
+
+
+def test_weekly_task_asks_for_a_retry_and_the_retry_sends_the_refused_one(smtp, world):
+    from celery.exceptions import Retry
+
+    from onboarding import tasks
+
+    server = smtp(fail_on={1})
+    with pytest.raises(Retry):
+        tasks.send_weekly_reports.apply().get()  # eager here; a worker would re-deliver after the countdown
+    assert len(server.messages) == 2
+    assert tasks.send_weekly_reports.apply().get()["sent"] == 1  # the retry
+    assert sorted(server.recipients()) == ["maya@example.org", "nico@example.org", "sam@example.org"]
+    assert ReportSend.objects.filter(status=ReportSend.Status.SENT).count() == 3
