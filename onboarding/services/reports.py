@@ -136,6 +136,7 @@ class ProjectSection:
     overdue_handoffs: list[dict] = field(default_factory=list)
     onboarding: dict | None = None
     area_gaps: list[Gap] = field(default_factory=list)
+    top_open: list[Gap] = field(default_factory=list)  # the most pressing open gaps, for a maintainer's triage
     unsubscribe_url: str = ""  # for subscription-only sections
 
     @property
@@ -267,6 +268,10 @@ class ReportBuilder:
                  "due_date": item.due_date, "days": (today - item.due_date).days}
             )  # fmt: skip
         section.onboarding = self._onboarding_summary(project)
+        section.top_open = sorted(
+            (gap for gap in rows if gap.state == Gap.State.OPEN),
+            key=lambda g: (-Gap.SEVERITY_RANK.get(g.severity, 0), g.first_seen_at, g.pk),
+        )[:5]
         for bucket in (section.new, section.claimed, section.resolved):
             bucket.sort(key=lambda g: (-Gap.SEVERITY_RANK.get(g.severity, 0), g.pk))
         return section

@@ -132,6 +132,7 @@ def test_one_report_per_recipient_with_both_parts_shaped_by_role(smtp, world):
     assert "Hand over the release keys" in text and "9 days overdue" in text
     assert "Onboarding: 1 enrolled, 0 finished" in text
     assert "Open gaps in the areas you own" in text and "pkg/net" in text
+    assert "Most pressing open gaps" in text and "Long open gap" in text
     assert f"{BASE}/gaps/{world['new_gap'].pk}/" in text and f"{BASE}/gaps/rules/broken-link/" in text
     assert any(ch in text for ch in "▁▂▃▄▅▆▇█")  # sparkline trend in the plain part
     assert 'class="trend"' in html and "height:" in html  # bar chart in the HTML part
