@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from kb.access import user_sees_everything, visible_projects_q
 from kb.models import Project, ProjectMembership
@@ -29,7 +29,16 @@ def gaps_filtered(
         qs = qs.filter(severity=severity)
     if state:
         qs = qs.filter(state=state)
-    return qs.order_by("state", "-severity", "-first_seen_at", "pk")
+    severity_rank = Case(
+        *[When(severity=value, then=Value(rank)) for value, rank in Gap.SEVERITY_RANK.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    state_rank = Case(
+        *[When(state=value, then=Value(rank)) for rank, value in enumerate(Gap.State.values)],
+        output_field=IntegerField(),
+    )
+    return qs.order_by(state_rank, severity_rank.desc(), "-first_seen_at", "pk")
 
 
 def gaps_for_newcomer(user, *, project: Project, limit: int = 5) -> list[Gap]:

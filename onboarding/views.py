@@ -58,8 +58,28 @@ def gap_detail(request, pk: int):
         "can_dismiss": user_is_maintainer(request.user, gap.project),
         # Not `gap.evidence.items` in the template: that would be dict.items when the key is absent.
         "evidence_items": gap.evidence.get("items", []) if isinstance(gap.evidence, dict) else [],
+        "evidence_details": _evidence_details(gap.evidence),
     }
     return render(request, "onboarding/gaps/detail.html", context)
+
+
+def _evidence_details(evidence) -> list[tuple[str, str]]:
+    """The rule-specific facts of a gap as (label, text) pairs; summary, items and issues have their own blocks."""
+    if not isinstance(evidence, dict):
+        return []
+    details = []
+    for key, value in evidence.items():
+        if key in ("summary", "items", "issues") or value in ("", None, [], {}):
+            continue
+        if isinstance(value, list):
+            text = ", ".join(
+                " ".join(f"{v}" for v in item.values()) if isinstance(item, dict) else str(item)
+                for item in value
+            )
+        else:
+            text = str(value)
+        details.append((key.replace("_", " ").capitalize(), text))
+    return details
 
 
 @login_required

@@ -136,7 +136,9 @@ class ProjectSection:
     overdue_handoffs: list[dict] = field(default_factory=list)
     onboarding: dict | None = None
     area_gaps: list[Gap] = field(default_factory=list)
-    top_open: list[Gap] = field(default_factory=list)  # the most pressing open gaps, for a maintainer's triage
+    top_open: list[Gap] = field(
+        default_factory=list
+    )  # the most pressing open gaps, for a maintainer's triage
     unsubscribe_url: str = ""  # for subscription-only sections
 
     @property

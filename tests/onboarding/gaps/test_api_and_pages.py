@@ -92,6 +92,7 @@ def test_gap_board_filters_and_hides_private_projects(client, gaps):
     response = client.get(reverse("onboarding:gap-board"))
     body = response.content.decode()
     assert response.status_code == 200 and "No README" in body and "Secret gap" not in body
+    assert body.index("No README") < body.index("TODO in docs")  # high severity first, not alphabetical
     body = client.get(reverse("onboarding:gap-board") + "?severity=low&state=open").content.decode()
     assert "TODO in docs" in body and "No README" not in body
     assert client.get(reverse("onboarding:gap-detail", args=[gaps["secret"].pk])).status_code == 404
@@ -102,7 +103,11 @@ def test_every_rule_has_a_page_and_each_gap_links_to_it(client, gaps):
         page = client.get(reverse("onboarding:gap-rule", args=[rule.id]))
         assert page.status_code == 200
         assert escape(rule.why) in page.content.decode() and escape(rule.how) in page.content.decode()
+    Gap.objects.filter(pk=gaps["high"].pk).update(
+        evidence={"summary": "s", "people": [{"login": "zed"}], "days": 3}
+    )
     detail = client.get(reverse("onboarding:gap-detail", args=[gaps["high"].pk])).content.decode()
+    assert "<dt>People</dt><dd>zed</dd>" in detail and "<dt>Days</dt><dd>3</dd>" in detail
     assert reverse("onboarding:gap-rule", args=["missing-readme"]) in detail
     assert client.get(reverse("onboarding:gap-rule", args=["no-such-rule"])).status_code == 404
 
