@@ -16,6 +16,7 @@ retried: losing a recipient requires a worker death inside one SMTP conversation
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -44,6 +45,7 @@ from onboarding.models import (
     StepCompletion,
 )
 
+logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "glacier.reports.unsubscribe"
 NEWCOMER_RULES = (
     "placeholder-text", "broken-link", "newcomer-section-missing", "missing-issue-template",
@@ -512,12 +514,16 @@ def reports_send(*, now: datetime | None = None, dry_run: bool = False, connecti
             outcome.failed.append(recipient.pk)
             _reset_connection(connection)
             continue
-        ReportSend.objects.filter(pk=row.pk).update(
-            status=ReportSend.Status.SENT,
-            sent_at=timezone.now(),
-            error="",
-            message_id=message.extra_headers["Message-ID"],
-        )
+        try:
+            ReportSend.objects.filter(pk=row.pk).update(
+                status=ReportSend.Status.SENT,
+                sent_at=timezone.now(),
+                error="",
+                message_id=message.extra_headers["Message-ID"],
+            )
+        except DatabaseError:  # delivered but not recorded: leave SENDING (never resent) and go on
+            logger.exception("report to user %s was sent but could not be marked sent", recipient.pk)
+            continue
         outcome.sent.append(recipient.pk)
     outcome.stuck = list(
         ReportSend.objects.filter(week=builder.week, status=ReportSend.Status.SENDING)

@@ -276,3 +276,46 @@ def test_weekly_task_asks_for_a_retry_and_the_retry_sends_the_refused_one(smtp, 
     assert tasks.send_weekly_reports.apply().get()["sent"] == 1  # the retry
     assert sorted(server.recipients()) == ["maya@example.org", "nico@example.org", "sam@example.org"]
     assert ReportSend.objects.filter(status=ReportSend.Status.SENT).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_report_once(smtp, world):
+    import threading
+    import time
+
+    from django.db import OperationalError, connection
+
+    server = smtp()
+    outcomes, errors = [], []
+
+    def worker():
+        # The in-memory SQLite test database locks whole tables ("database table is locked") instead of
+        # waiting; a worker that hits it is simply run again, as the Celery retry would. On PostgreSQL
+        # (CI's second pass) the first attempt always goes through.
+        try:
+            for _attempt in range(50):
+                try:
+                    outcomes.append(reports_send())
+                    return
+                except OperationalError as exc:
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(0.02)
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(server.recipients()) == ["maya@example.org", "nico@example.org", "sam@example.org"]
+    statuses = sorted(ReportSend.objects.values_list("status", flat=True))
+    if connection.vendor == "postgresql":
+        assert sum(len(o.sent) for o in outcomes) == 3 and statuses == ["sent"] * 3
+    else:
+        # A lock error between the server's acceptance and the SENT mark leaves SENDING: never resent.
+        assert set(statuses) <= {"sent", "sending"} and len(statuses) == 3
