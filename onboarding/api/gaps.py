@@ -9,10 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from kb.access import user_is_maintainer
+from kb.access import user_is_maintainer, visible_projects_q
+from kb.models import Project
 from onboarding.gaps import RULES
 from onboarding.models import Gap
-from onboarding.selectors import gaps_filtered, gaps_visible_to
+from onboarding.selectors import gaps_filtered, gaps_for_newcomer, gaps_visible_to
 from onboarding.services import gaps as gap_services
 from onboarding.services.reports import portal_url
 
@@ -80,6 +81,16 @@ class GapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             raise PermissionDenied(str(exc)) from exc
         gap.refresh_from_db()
         return Response(GapOutputSerializer(gap).data)
+
+    @action(detail=False, methods=["get"])
+    def suggested(self, request):
+        """Open gaps that suit a newcomer in one project (for onboarding paths): ?project=SLUG."""
+        slug = request.query_params.get("project", "")
+        project = Project.objects.filter(visible_projects_q(request.user), slug=slug).distinct().first()
+        if project is None:
+            raise ValidationError({"project": ["Give the slug of a project you can see."]})
+        gaps = gaps_for_newcomer(request.user, project=project, limit=10)
+        return Response({"results": GapOutputSerializer(gaps, many=True).data})
 
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def claim(self, request, pk=None):

@@ -140,3 +140,13 @@ def test_subscribe_to_a_project_from_the_board(client, gaps):
     assert ReportSubscription.objects.get(user=user).unsubscribed is True
     # A private project one is not a member of cannot be followed.
     assert client.post(reverse("onboarding:report-subscription", args=["closed-proj"])).status_code == 404
+
+
+def test_suggested_gaps_for_an_onboarding_path(gaps):
+    response = api().get("/api/gaps/suggested/?project=open-proj")
+    assert response.status_code == 200
+    assert [g["title"] for g in response.json()["results"]] == [
+        "TODO in docs"
+    ]  # missing-readme is not a first task
+    assert api().get("/api/gaps/suggested/?project=closed-proj").status_code == 400
+    assert "project" in api().get("/api/gaps/suggested/").json()
