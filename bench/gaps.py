@@ -62,7 +62,7 @@ def measure_once(func):
 def row(label, seconds, peak, base_seconds=None, base_peak=None):
     ratio = f"{seconds / base_seconds:7.1f}x" if base_seconds else "      -"
     mem_ratio = f"{peak / base_peak:6.1f}x" if base_peak else "     -"
-    print(f"  {label:<44} {seconds * 1000:10.1f} ms {peak:9.1f} MB   time {ratio}  mem {mem_ratio}")
+    print(f"  {label:<44} {seconds * 1000:10.1f} ms {peak:9.2f} MB   time {ratio}  mem {mem_ratio}")
 
 
 def bench_detectors() -> None:
