@@ -48,7 +48,6 @@ def gaps_detect(
     (a sync hook and the command) apply one after the other and never duplicate a gap.
     """
     now = now or timezone.now()
-    gaps_expire_claims(now=now, project=project)
     context = DetectionContext.load(project=project, now=now)
     rules = [RULES[rule_id] for rule_id in rule_ids] if rule_ids else list(RULES.values())
     findings: dict[str, list] = {}
@@ -61,12 +60,17 @@ def gaps_detect(
         except Exception as exc:  # one broken rule must not stop the others
             logger.exception("gap rule %s failed on %s", rule_obj.id, project.slug)
             skipped[rule_obj.id] = f"error: {exc.__class__.__name__}: {exc}"
-    return _gaps_reconcile(project=project, now=now, rules=rules, findings=findings, skipped=skipped)
+    changes = {d.path: d.last_changed_at for d in context.repo_files if d.last_changed_at}
+    result = _gaps_reconcile(
+        project=project, now=now, rules=rules, findings=findings, skipped=skipped, file_changes=changes
+    )
+    gaps_expire_claims(now=now, project=project)  # after the reconcile has counted new work on claimed files
+    return result
 
 
 @transaction.atomic
 def _gaps_reconcile(
-    *, project: Project, now: datetime, rules: list, findings: dict, skipped: dict
+    *, project: Project, now: datetime, rules: list, findings: dict, skipped: dict, file_changes: dict
 ) -> DetectionResult:
     Project.objects.select_for_update().filter(pk=project.pk).first()
     run = GapRun.objects.create(project=project, started_at=now)
@@ -117,6 +121,16 @@ def _gaps_reconcile(
             else:
                 still_seen.append(gap.pk)
 
+    queued = {gap.pk for gap in to_update}
+    for gap in existing.values():
+        # A claimed gap whose file changed since the last sign of life is being worked on: the claim lives on.
+        changed = file_changes.get(gap.path)
+        last = gap.last_activity_at or gap.claimed_at
+        if gap.state == Gap.State.CLAIMED and changed and last and changed > last:
+            gap.last_activity_at = min(changed, now)
+            if gap.pk not in queued:
+                to_update.append(gap)
+                queued.add(gap.pk)
     for identity, gap in existing.items():
         if identity in seen or gap.rule_id not in evaluated or not gap.is_active:
             continue
@@ -129,7 +143,7 @@ def _gaps_reconcile(
     Gap.objects.bulk_update(
         to_update,
         ["severity", "title", "evidence", "suggestion", "path", "area", "last_seen_at", "state", "resolved_at",
-         "claimed_by", "claimed_at"],
+         "claimed_by", "claimed_at", "last_activity_at"],
         batch_size=500,
     )  # fmt: skip
     for chunk in batched(still_seen, 500):

@@ -161,3 +161,31 @@ def test_gaps_command(capsys):
 
     with pytest.raises(CommandError):
         call_command("onboarding", "gaps", "--project", "nope", stdout=out)
+
+
+def test_a_change_to_the_claimed_file_keeps_the_claim_alive(settings):
+    settings.GLACIER_GAP_CLAIM_DAYS = 14
+    now = timezone.now()
+    project = ProjectFactory()
+    long_ago = now - timedelta(days=40)
+    DocumentFactory(
+        project=project,
+        path="docs/setup.md",
+        body="# Setup\n\nTODO: a\n\nTODO: b\n",
+        last_changed_at=long_ago,
+    )
+    DocumentFactory(project=project, path="docs/other.md", body="# Other\n\nTBD\n", last_changed_at=long_ago)
+    gaps_detect(project=project, rule_ids=["placeholder-text"], now=now - timedelta(days=30))
+    worked_on, idle = (Gap.objects.get(project=project, path=p) for p in ("docs/setup.md", "docs/other.md"))
+    newcomer = UserFactory()
+    gap_claim(gap=worked_on, user=newcomer, now=now - timedelta(days=20))
+    gap_claim(gap=idle, user=newcomer, now=now - timedelta(days=20))
+    # The newcomer's first fix lands (one TODO left): the file changed 3 days ago.
+    Document.objects.filter(project=project, path="docs/setup.md").update(
+        body="# Setup\n\nRun make.\n\nTODO: b\n", last_changed_at=now - timedelta(days=3)
+    )
+    gaps_detect(project=project, rule_ids=["placeholder-text"], now=now)
+    worked_on.refresh_from_db()
+    idle.refresh_from_db()
+    assert worked_on.state == Gap.State.CLAIMED and worked_on.claimed_by == newcomer
+    assert idle.state == Gap.State.OPEN and idle.claimed_by is None
