@@ -17,7 +17,7 @@ from kb.access import user_is_maintainer, visible_projects_q
 from kb.models import Project
 from onboarding.gaps import RULES
 from onboarding.models import Gap
-from onboarding.selectors import GAP_FILTERS, gaps_filtered, gaps_visible_to, user_maintains_any
+from onboarding.gap_selectors import GAP_FILTERS, gaps_filtered, gaps_visible_to, user_maintains_any
 from onboarding.services import gaps as gap_services
 from onboarding.services.reports import (
     InvalidUnsubscribeToken,
