@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from kb.access import user_is_maintainer, visible_projects_q
 from kb.models import Project
+from onboarding.gap_selectors import GAP_FILTERS, gaps_filtered, gaps_visible_to, user_maintains_any
 from onboarding.gaps import RULES
 from onboarding.models import Gap
-from onboarding.gap_selectors import GAP_FILTERS, gaps_filtered, gaps_visible_to, user_maintains_any
 from onboarding.services import gaps as gap_services
 from onboarding.services.reports import (
     InvalidUnsubscribeToken,

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 
 from kb.access import user_is_maintainer, visible_projects_q
 from kb.models import Project
+from onboarding.gap_selectors import gaps_filtered, gaps_for_newcomer, gaps_visible_to
 from onboarding.gaps import RULES
 from onboarding.models import Gap
-from onboarding.gap_selectors import gaps_filtered, gaps_for_newcomer, gaps_visible_to
 from onboarding.services import gaps as gap_services
 from onboarding.services.reports import portal_url
 
