@@ -182,9 +182,11 @@ LOGGING = {
 }
 
 # Documentation gaps (onboarding/gaps/) and the weekly report.
-GLACIER_GAP_CLAIM_DAYS = env_int("GLACIER_GAP_CLAIM_DAYS", 14)  # a claim lapses after this long without activity
-GLACIER_GAP_STALE_DAYS = env_int("GLACIER_GAP_STALE_DAYS", 365)  # a doc untouched this long may be stale...
-GLACIER_GAP_STALE_MIN_CHANGES = env_int("GLACIER_GAP_STALE_MIN_CHANGES", 3)  # ...if its area changed this often since
+# A claim lapses after this many days without activity.
+GLACIER_GAP_CLAIM_DAYS = env_int("GLACIER_GAP_CLAIM_DAYS", 14)
+# A doc untouched this long is stale if its directory changed at least this often since.
+GLACIER_GAP_STALE_DAYS = env_int("GLACIER_GAP_STALE_DAYS", 365)
+GLACIER_GAP_STALE_MIN_CHANGES = env_int("GLACIER_GAP_STALE_MIN_CHANGES", 3)
 GLACIER_GAP_OWNERS_STALE_DAYS = env_int("GLACIER_GAP_OWNERS_STALE_DAYS", 183)
 GLACIER_GAP_SEARCH_WINDOW_DAYS = env_int("GLACIER_GAP_SEARCH_WINDOW_DAYS", 30)
 GLACIER_GAP_SEARCH_MIN_COUNT = env_int("GLACIER_GAP_SEARCH_MIN_COUNT", 3)
