@@ -8,6 +8,7 @@ in-process) so a fresh checkout runs with no configuration at all.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_int, env_list
@@ -185,4 +186,37 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("GLACIER_LOG_LEVEL", "WARNING")},
+}
+
+# Documentation gaps (onboarding/gaps/) and the weekly report.
+# A claim lapses after this many days without activity.
+GLACIER_GAP_CLAIM_DAYS = env_int("GLACIER_GAP_CLAIM_DAYS", 14)
+# A doc untouched this long is stale if its directory changed at least this often since.
+GLACIER_GAP_STALE_DAYS = env_int("GLACIER_GAP_STALE_DAYS", 365)
+GLACIER_GAP_STALE_MIN_CHANGES = env_int("GLACIER_GAP_STALE_MIN_CHANGES", 3)
+GLACIER_GAP_OWNERS_STALE_DAYS = env_int("GLACIER_GAP_OWNERS_STALE_DAYS", 183)
+GLACIER_GAP_SEARCH_WINDOW_DAYS = env_int("GLACIER_GAP_SEARCH_WINDOW_DAYS", 30)
+GLACIER_GAP_SEARCH_MIN_COUNT = env_int("GLACIER_GAP_SEARCH_MIN_COUNT", 3)
+# Search scores below these count as "weak": a recorded search's top score, and the best doc for a question.
+GLACIER_GAP_SEARCH_WEAK_SCORE = float(env("GLACIER_GAP_SEARCH_WEAK_SCORE", "1.0"))
+# Scores are backend-specific: calibrated on kubernetes__community (answered topics score 60-240 in Whoosh,
+# unanswered ones 15-70). GLACIER_GAP_ANSWER_MIN_SCORE in the environment sets one value for any backend.
+GLACIER_GAP_ANSWER_MIN_SCORE: float | dict = (
+    float(env("GLACIER_GAP_ANSWER_MIN_SCORE"))
+    if env("GLACIER_GAP_ANSWER_MIN_SCORE")
+    else {"kb.search.backends.whoosh": 50.0, "kb.search.backends.postgres": 0.05, "default": 1.0}
+)
+GLACIER_GAP_QUESTION_MIN_CLUSTER = env_int("GLACIER_GAP_QUESTION_MIN_CLUSTER", 2)
+GLACIER_GAP_QUESTION_SIMILARITY = float(env("GLACIER_GAP_QUESTION_SIMILARITY", "0.3"))
+GLACIER_REPORT_TREND_WEEKS = env_int("GLACIER_REPORT_TREND_WEEKS", 6)
+GLACIER_REPORT_RETRY_SECONDS = env_int("GLACIER_REPORT_RETRY_SECONDS", 600)
+
+CELERY_BEAT_SCHEDULE["onboarding-weekly-gap-reports"] = {
+    "task": "onboarding.tasks.send_weekly_reports",
+    # Mondays 06:00 UTC; ReportSend rows make an extra or retried run harmless.
+    "schedule": crontab(minute=0, hour=6, day_of_week=1),
+}
+CELERY_BEAT_SCHEDULE["onboarding-expire-gap-claims"] = {
+    "task": "onboarding.tasks.expire_gap_claims",
+    "schedule": crontab(minute=30, hour=5),
 }

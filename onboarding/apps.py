@@ -9,4 +9,13 @@ class OnboardingConfig(AppConfig):
         from kb.signals import sync_finished
         from onboarding.services.refresh import on_sync_finished
 
+        # People first, so that the gap rules (silos) see fresh bus factors.
         sync_finished.connect(on_sync_finished, dispatch_uid="onboarding.people_refresh")
+        sync_finished.connect(_detect_gaps_after_sync, dispatch_uid="onboarding.gaps_after_sync")
+
+
+def _detect_gaps_after_sync(sender, *, project, sync_run=None, **kwargs) -> None:
+    """Re-run the gap detectors for the synced project (the service logs failures, never raises)."""
+    from onboarding.services.gaps import gaps_detect_after_sync
+
+    gaps_detect_after_sync(project=project)

@@ -1,3 +1,4 @@
+from onboarding.models.gaps import Gap, GapRun, ReportSend, ReportSubscription
 from onboarding.models.people import (
     AccessTransferItem,
     Area,
@@ -23,6 +24,8 @@ __all__ = [
     "AreaOwner",
     "Contribution",
     "Enrolment",
+    "Gap",
+    "GapRun",
     "HandoffChecklist",
     "HandoffItem",
     "Maintainer",
@@ -30,6 +33,8 @@ __all__ = [
     "OnboardingStep",
     "ProjectRisk",
     "ProjectRole",
+    "ReportSend",
+    "ReportSubscription",
     "RoleChange",
     "StepCompletion",
     "SuccessionPlan",
