@@ -1,7 +1,5 @@
 """The gap board in a real Chromium (Debian's /usr/bin/chromium through Playwright): filter, read, claim."""
 
-import os
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -10,32 +8,14 @@ from onboarding.models import Gap
 from tests.onboarding.gaps.factories import GapFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between browser steps
 
 
-@pytest.fixture
-def gap_browser(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            headless=True,
-        )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        yield context
-        browser.close()
-
-
-def test_filter_open_rule_page_and_claim(gap_browser, live_server):
+def test_filter_open_rule_page_and_claim(page, live_server):
     project = ProjectFactory(slug="orbit", name="Orbit")
     todo = GapFactory(
         project=project, rule_id="placeholder-text", severity="low", title="2 placeholders in docs/setup.md"
     )
     GapFactory(project=project, rule_id="missing-readme", severity="high", title="No README")
-    page = gap_browser.new_page()
 
     page.goto("/gaps/")
     assert page.locator("tr.gap").count() == 2
@@ -51,7 +31,7 @@ def test_filter_open_rule_page_and_claim(gap_browser, live_server):
     newcomer = UserFactory(username="nova")
     client = Client()
     client.force_login(newcomer)
-    gap_browser.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                               "url": live_server.url}])  # fmt: skip
     page.goto(f"/gaps/{todo.pk}/")
     page.click("text=Claim this gap")
