@@ -16,7 +16,12 @@ def revision_diff(old_text: str, new_text: str, *, context: int = 2) -> list[Dif
     """Unified diff of two page texts as typed lines; empty when they are equal."""
     lines = []
     diff = difflib.unified_diff(
-        old_text.splitlines(), new_text.splitlines(), fromfile="before", tofile="after", lineterm="", n=context
+        old_text.splitlines(),
+        new_text.splitlines(),
+        fromfile="before",
+        tofile="after",
+        lineterm="",
+        n=context,
     )
     for raw in diff:
         if raw.startswith(("---", "+++")):

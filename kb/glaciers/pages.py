@@ -108,7 +108,7 @@ def build_page(
 
     surface, year = [], []
     for item in sorted(public, key=lambda i: (-timestamp(i.when), i.key)):
-        if item.is_thread and item.id not in kept:
+        if (item.is_thread and item.id not in kept) or item.kind == "owners":
             continue
         where = layer(item)
         if where == "recent":
@@ -128,17 +128,26 @@ def build_page(
             line = item.clean_title
             if item.is_thread and item.state:
                 line += f" ({item.state})"
+            elif not item.is_thread:
+                line += " (document updated)"
             year.append(
-                {"text": line, "source": item.id, "date": _date(item.when), "duplicates": dupes_of.get(item.id, [])}
+                {
+                    "text": line,
+                    "source": item.id,
+                    "date": _date(item.when),
+                    "duplicates": dupes_of.get(item.id, []),
+                }
             )
 
-    docs = [i for i in public if not i.is_thread]
+    docs = [i for i in public if not i.is_thread and i.kind != "owners"]
     old_threads = [i for i in threads if i.id in kept and layer(i) == "old"]
     summary_from = docs + old_threads or [i for i in threads if i.id in kept]
     summary = summarise(summary_from, config=config)
 
     decisions, faq, open_questions, answerers = [], [], [], Counter()
-    for item in sorted((t for t in threads if t.id in kept), key=lambda i: (-timestamp(i.closed_at or i.when), i.key)):
+    for item in sorted(
+        (t for t in threads if t.id in kept), key=lambda i: (-timestamp(i.closed_at or i.when), i.key)
+    ):
         asked = looks_like_question(item.clean_title, item.text)
         if item.is_closed:
             resolving = resolving_comment(item, maintainers=maintainers)
@@ -207,7 +216,9 @@ def build_page(
     )
 
 
-def collapse_duplicates(threads: list[SourceItem], *, threshold: float) -> tuple[set[int], dict[int, list[int]]]:
+def collapse_duplicates(
+    threads: list[SourceItem], *, threshold: float
+) -> tuple[set[int], dict[int, list[int]]]:
     """Near-duplicate threads: (ids kept, {kept id: [collapsed ids]}). The earliest one is kept."""
     ordered = sorted(threads, key=lambda i: (timestamp(i.when), i.key))
     groups = near_duplicate_groups([i.full_text for i in ordered], threshold=threshold)
@@ -351,7 +362,10 @@ def render_text(content: dict) -> str:
             for e in content["faq"]
         ],
     )
-    section("open_questions", [f"- {e['question']} [d{e['source']}]{_dupes(e)}" for e in content["open_questions"]])
+    section(
+        "open_questions",
+        [f"- {e['question']} [d{e['source']}]{_dupes(e)}" for e in content["open_questions"]],
+    )
     section("people", [f"- {p['login']} ({', '.join(p['roles'])})" for p in content["people"]])
     section("related", [f"- {r['title']}" for r in content["related"]])
     section("sources", [f"- [d{s['id']}] {s['title']}" for s in content["sources"]])
@@ -378,20 +392,24 @@ def referenced_ids(content: dict) -> set[int]:
 
 def page_metrics(*, content: dict, text: str, public: list[SourceItem]) -> dict:
     """compression ratio = source characters / page characters (body, without the sources list);
-    coverage = share of the topic's public items (a thread with its comments counts once)
-    that some statement on the page points to; freshness = newest and oldest item times."""
+    coverage = share of the topic's public items (a thread with its comments counts once,
+    OWNERS files are left out) that some statement on the page points to; freshness = newest and oldest item times."""
     source_chars = sum(i.size + sum(c.size for c in i.comments) for i in public)
     page_chars = len(body_text(text))
     referenced = referenced_ids(content)
-    covered = sum(1 for i in public if i.id in referenced or any(c.id in referenced for c in i.comments))
+    # OWNERS files feed the people section rather than statements; they are not counted.
+    coverable = [i for i in public if i.kind != "owners"]
+    covered = sum(1 for i in coverable if i.id in referenced or any(c.id in referenced for c in i.comments))
     times = [t for i in public for t in [i.when, *(c.when for c in i.comments)] if t is not None]
     # Public items only: a private note's edit time is not for every reader of the metrics.
-    changed = [t for i in public for t in [i.changed_at, *(c.changed_at for c in i.comments)] if t is not None]
+    changed = [
+        t for i in public for t in [i.changed_at, *(c.changed_at for c in i.comments)] if t is not None
+    ]
     return {
         "source_chars": source_chars,
         "page_chars": page_chars,
         "compression_ratio": round(source_chars / page_chars, 3) if page_chars else 0.0,
-        "coverage": round(covered / len(public), 4) if public else 0.0,
+        "coverage": round(covered / len(coverable), 4) if coverable else 0.0,
         "source_count": len(public),
         "newest": max(times).isoformat() if times else None,
         "oldest": min(times).isoformat() if times else None,
@@ -400,7 +418,9 @@ def page_metrics(*, content: dict, text: str, public: list[SourceItem]) -> dict:
 
 
 def content_hash(*, title: str, content: dict, restricted: dict) -> str:
-    payload = json.dumps({"title": title, "content": content, "restricted": restricted}, sort_keys=True, default=str)
+    payload = json.dumps(
+        {"title": title, "content": content, "restricted": restricted}, sort_keys=True, default=str
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

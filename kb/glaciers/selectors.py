@@ -9,7 +9,9 @@ from kb.glaciers.diff import revision_diff
 from kb.models import Document, GlacierPage, GlacierRevision, Project
 
 
-def glacier_page_list(*, user, project: str | None = None, include_retired: bool = False) -> QuerySet[GlacierPage]:
+def glacier_page_list(
+    *, user, project: str | None = None, include_retired: bool = False
+) -> QuerySet[GlacierPage]:
     visible = Project.objects.filter(visible_projects_q(user)).values("pk")
     qs = GlacierPage.objects.filter(project__in=visible).select_related("project", "topic")
     if not include_retired:
@@ -64,11 +66,8 @@ def glacier_related_pages(*, page: GlacierPage) -> list[dict]:
         return []
     pages = {
         (p.topic.origin, p.topic.signature): p
-        for p in GlacierPage.objects.filter(project_id=page.project_id, topic__retired_at__isnull=True).select_related(
-            "topic"
-        )
+        for p in GlacierPage.objects.filter(
+            project_id=page.project_id, topic__retired_at__isnull=True
+        ).select_related("topic")
     }
-    return [
-        {**entry, "page": pages.get((entry["origin"], entry["signature"]))}
-        for entry in related
-    ]
+    return [{**entry, "page": pages.get((entry["origin"], entry["signature"]))} for entry in related]

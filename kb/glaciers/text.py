@@ -145,9 +145,8 @@ def words(text: str) -> list[str]:
 
 
 def _is_readable(sentence: str) -> bool:
-    if _URL.sub("", sentence).strip() == "":
-        return False
-    count = len(words(sentence))
+    without_links = _URL.sub("", sentence).strip()
+    count = len(words(without_links))
     if count < MIN_SENTENCE_WORDS or count > MAX_SENTENCE_WORDS:
         return False
     letters = sum(ch.isalpha() for ch in sentence)

@@ -124,7 +124,11 @@ def derive_topics(
                     add(item, (LABEL, label), label)
         if item.is_private and item.area and not assigned.get(item.id):
             identity = _area_identity(item.area, area_paths, label_areas)
-            add(item, identity, _directory_title(identity, readme_titles) if identity[0] != LABEL else item.area)
+            add(
+                item,
+                identity,
+                _directory_title(identity, readme_titles) if identity[0] != LABEL else item.area,
+            )
     for identity in titles:
         if identity[0] == OWNERS and identity[1] in owners_areas:
             area = owners_areas[identity[1]]
@@ -200,7 +204,9 @@ def _fit(public: list[SourceItem], config: TopicConfig):
         return None, None
     texts = [item.full_text for item in public]
     min_df = 2 if len(texts) >= 20 else 1
-    vectorizer = tfidf_vectorizer(max_features=config.max_features, min_df=min_df, max_df=0.5 if len(texts) >= 20 else 1.0)
+    vectorizer = tfidf_vectorizer(
+        max_features=config.max_features, min_df=min_df, max_df=0.5 if len(texts) >= 20 else 1.0
+    )
     try:
         matrix = vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # no usable words at all
@@ -231,7 +237,9 @@ def _cluster(unplaced, matrix, row_of, vectorizer, config, add, assigned, titles
     if len(candidates) < config.min_cluster_size:
         return
     vectors = vectors[np.flatnonzero(usable)]
-    k = max(1, min(len(candidates) // config.min_cluster_size, math.ceil(len(candidates) / config.cluster_size)))
+    k = max(
+        1, min(len(candidates) // config.min_cluster_size, math.ceil(len(candidates) / config.cluster_size))
+    )
     labels = KMeans(n_clusters=k, random_state=0, n_init=3).fit_predict(vectors)
     groups: dict[int, list[int]] = defaultdict(list)
     for position, label in enumerate(labels):
@@ -283,7 +291,9 @@ def _relate(specs: list[TopicSpec], public, row_of, matrix, config: TopicConfig)
     for n, spec in enumerate(specs):
         row = sims[n]
         row[n] = 0
-        best = sorted(np.flatnonzero(row >= config.related_threshold), key=lambda j: (-round(float(row[j]), 9), j))
+        best = sorted(
+            np.flatnonzero(row >= config.related_threshold), key=lambda j: (-round(float(row[j]), 9), j)
+        )
         spec.related = [order[j] for j in best[: config.related_limit]]
 
 

@@ -65,6 +65,9 @@ class TopicPin(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["topic", "document"], name="uniq_topic_pin")]
 
+    def __str__(self) -> str:
+        return f"document {self.document_id} pinned to {self.topic}"
+
 
 class GlacierPage(models.Model):
     topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="page")
@@ -108,7 +111,11 @@ class GlacierPage(models.Model):
         reasons = []
         if self.review_by and self.review_by < today:
             reasons.append(f"review was due {self.review_by.isoformat()}")
-        if self.last_reviewed_at and self.sources_changed_at and self.sources_changed_at > self.last_reviewed_at:
+        if (
+            self.last_reviewed_at
+            and self.sources_changed_at
+            and self.sources_changed_at > self.last_reviewed_at
+        ):
             reasons.append("sources changed since the last review")
         return reasons
 
@@ -159,3 +166,6 @@ class CompactionRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.project} compaction {self.started_at:%Y-%m-%d %H:%M}"

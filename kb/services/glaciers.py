@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
-from kb.glaciers import topics as topic_rules
 from kb.glaciers.items import ITEM_FIELDS, attach_comments, item_from_values
 from kb.glaciers.owners import owners_areas
 from kb.glaciers.pages import PageConfig, build_page
@@ -126,7 +125,10 @@ def _compact(*, project: Project, now: datetime, overrides: Overrides, result: C
         page = pages.get(topic.pk)
         if page is None:
             page = GlacierPage.objects.create(
-                topic=topic, project=project, title=topic.title, review_by=(now + timedelta(days=review_days)).date()
+                topic=topic,
+                project=project,
+                title=topic.title,
+                review_by=(now + timedelta(days=review_days)).date(),
             )
             result.pages_created += 1
         elif page.content_hash == build.content_hash:
@@ -232,7 +234,9 @@ def _overrides(project: Project) -> Overrides:
             overrides.merges[topic.identity] = topics[topic.merged_into_id].identity
         if topic.origin == Topic.Origin.MANUAL and topic.merged_into_id is None:
             overrides.manual[topic.identity] = topic.title
-    for document_id, topic_id in TopicPin.objects.filter(topic__project=project).values_list("document_id", "topic_id"):
+    for document_id, topic_id in TopicPin.objects.filter(topic__project=project).values_list(
+        "document_id", "topic_id"
+    ):
         overrides.pins[document_id] = topics[topic_id].identity
     return overrides
 
@@ -330,7 +334,9 @@ def topic_split(*, page: GlacierPage, title: str, document_ids: list[int], user)
     if not ids:
         errors["document_ids"] = "Name at least one document to move."
     else:
-        members = set(page.topic.documents.filter(pk__in=ids, parent__isnull=True).values_list("pk", flat=True))
+        members = set(
+            page.topic.documents.filter(pk__in=ids, parent__isnull=True).values_list("pk", flat=True)
+        )
         outside = [i for i in ids if i not in members]
         if outside:
             errors["document_ids"] = f"Not top-level items of this page: {', '.join(map(str, outside))}."
@@ -369,7 +375,9 @@ def glacier_page_update(
         page.last_reviewed_at = timezone.now()
         fields.append("last_reviewed_at")
         if review_by is None:
-            page.review_by = (page.last_reviewed_at + timedelta(days=settings.GLACIER_PAGE_REVIEW_DAYS)).date()
+            page.review_by = (
+                page.last_reviewed_at + timedelta(days=settings.GLACIER_PAGE_REVIEW_DAYS)
+            ).date()
             fields.append("review_by")
     page.full_clean(exclude=["topic", "project"])
     page.save(update_fields=fields)
