@@ -1,5 +1,11 @@
 from django.urls import path
 
+from kb import views_glaciers
+
 app_name = "kb"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("projects/<slug:slug>/glaciers/", views_glaciers.glacier_list, name="glacier-list"),
+    path("glaciers/<int:pk>/", views_glaciers.glacier_detail, name="glacier-detail"),
+    path("glaciers/<int:pk>/history/", views_glaciers.glacier_history, name="glacier-history"),
+]
