@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from kb.models import Document, Project, ProjectMembership, SearchQuery, SyncRun
+from kb.models import (
+    CompactionRun,
+    Document,
+    GlacierPage,
+    GlacierRevision,
+    Project,
+    ProjectMembership,
+    SearchQuery,
+    SyncRun,
+    Topic,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,3 +56,50 @@ class SearchQueryAdmin(admin.ModelAdmin):
     list_display = ["query", "project", "kind", "result_count", "took_ms", "via", "created_at"]
     list_filter = ["via", "project"]
     search_fields = ["query"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "origin", "signature", "title_locked", "merged_into", "retired_at"]
+    list_filter = ["project", "origin", "title_locked"]
+    search_fields = ["title", "signature", "slug"]
+    raw_id_fields = ["merged_into"]
+    filter_horizontal: list = []
+    exclude = ["documents"]
+
+
+@admin.register(GlacierPage)
+class GlacierPageAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "project",
+        "owner_login",
+        "review_by",
+        "revision_count",
+        "coverage",
+        "compression_ratio",
+    ]
+    list_filter = ["project"]
+    search_fields = ["title", "owner_login"]
+    readonly_fields = ["content", "restricted", "content_hash", "revision_count", "compacted_at"]
+
+
+@admin.register(GlacierRevision)
+class GlacierRevisionAdmin(admin.ModelAdmin):
+    list_display = ["page", "number", "created_at", "content_hash"]
+    list_filter = ["page__project"]
+    readonly_fields = ["content", "restricted", "text", "content_hash", "source_ids", "metrics"]
+
+
+@admin.register(CompactionRun)
+class CompactionRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "project",
+        "started_at",
+        "skipped",
+        "topics",
+        "pages_created",
+        "pages_updated",
+        "revisions_created",
+    ]
+    list_filter = ["project", "skipped"]
