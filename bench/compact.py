@@ -147,9 +147,15 @@ def main() -> None:
 
     print()
     print("== compaction")
-    print(f"items: {sum(counts.values()):,} documents ({counts['issue']:,} issues, {counts['comment']:,} comments)")
-    print(f"first compaction: {first_time:.1f}s wall, {first_time / baseline:.1f}x the read+tokenise baseline")
-    print(f"peak RSS: {rss_after:.0f} MB (before compaction {rss_before:.0f} MB, +{rss_after - rss_before:.0f} MB)")
+    print(
+        f"items: {sum(counts.values()):,} documents ({counts['issue']:,} issues, {counts['comment']:,} comments)"
+    )
+    print(
+        f"first compaction: {first_time:.1f}s wall, {first_time / baseline:.1f}x the read+tokenise baseline"
+    )
+    print(
+        f"peak RSS: {rss_after:.0f} MB (before compaction {rss_before:.0f} MB, +{rss_after - rss_before:.0f} MB)"
+    )
     print(f"pages produced: {len(pages)} ({first.topics} topics, {first.revisions_created} revisions)")
     origins = {}
     for page in pages:
@@ -163,7 +169,9 @@ def main() -> None:
         f"coverage: {len(covered) / len(top_ids):.1%} of {len(top_ids):,} top-level items referenced by a "
         f"statement; mean page coverage {statistics.mean(p.coverage for p in pages):.1%}"
     )
-    print(f"no-change recompaction (fingerprint): {skip_time * 1000:.0f} ms ({skip_time / first_time:.2%} of first)")
+    print(
+        f"no-change recompaction (fingerprint): {skip_time * 1000:.0f} ms ({skip_time / first_time:.2%} of first)"
+    )
     print(
         f"forced no-change recompaction (full rebuild, {forced.revisions_created} revisions): {forced_time:.1f}s "
         f"({forced_time / first_time:.0%} of first, {forced_time / baseline:.1f}x baseline)"
@@ -351,7 +359,9 @@ def generate_issues(docs, *, count: int, seed: int, now: datetime, first_number:
         end = closed_at or now
         for n in range(rng.randint(0, 4)):
             comment_id += 1
-            answerer = rng.choice(maintainers.get(area) or PEOPLE) if n == 0 and closed else rng.choice(PEOPLE)
+            answerer = (
+                rng.choice(maintainers.get(area) or PEOPLE) if n == 0 and closed else rng.choice(PEOPLE)
+            )
             when = created + (end - created) * (n + 1) / 5
             items.append(
                 DocumentInput(

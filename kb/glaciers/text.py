@@ -14,6 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _LIST_MARK = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+")
 _URL = re.compile(r"https?://\S+")
+_LINK_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s*\S")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'_-]*")
 _QUESTION_START = re.compile(
     r"^(how|why|what|when|where|which|who|can|could|should|is|are|does|do|did|will|would|may|"
@@ -145,7 +146,11 @@ def words(text: str) -> list[str]:
 
 
 def _is_readable(sentence: str) -> bool:
+    if _LINK_DEFINITION.match(sentence):
+        return False
     without_links = _URL.sub("", sentence).strip()
+    if len(without_links) < 0.7 * len(sentence):  # mostly links: a list of references, not a statement
+        return False
     count = len(words(without_links))
     if count < MIN_SENTENCE_WORDS or count > MAX_SENTENCE_WORDS:
         return False

@@ -48,6 +48,7 @@ class TopicConfig:
     )  # fmt: skip
     max_labels_per_item: int = 3
     attach_threshold: float = 0.12  # cosine to a topic centroid to join it without a label
+    stickiness: float = 0.75  # an item stays in its previous topic down to this share of the threshold
     cluster_size: int = 25  # aim for clusters of about this many items
     min_cluster_size: int = 3
     related_limit: int = 3
@@ -91,11 +92,17 @@ def derive_topics(
     *,
     owners_areas: dict[str, OwnersArea],
     overrides: Overrides | None = None,
+    previous: dict[int, list[Identity]] | None = None,
     config: TopicConfig | None = None,
 ) -> list[TopicSpec]:
-    """Topics for top-level items (comments travel with their issue), sorted by identity."""
+    """Topics for top-level items (comments travel with their issue), sorted by identity.
+
+    `previous` maps item ids to the topics the last run put them in; it only breaks ties in
+    favour of stability (an item keeps a similarity topic while it stays close enough).
+    """
     config = config or TopicConfig()
     overrides = overrides or Overrides()
+    previous = previous or {}
     items = sorted(items, key=lambda i: (i.kind, i.key))
     titles: dict[Identity, str] = {}
     owners: dict[Identity, list[str]] = {}
@@ -139,20 +146,27 @@ def derive_topics(
     vectorizer, matrix = _fit(public, config)
     row_of = {item.id: row for row, item in enumerate(public)}
     if matrix is not None:
-        order = sorted(titles)
-        centroids = _centroids(order, public, assigned, matrix)
         unplaced = [item for item in public if not assigned.get(item.id)]
+        # Clusters from earlier runs stay while enough of their members are still unplaced,
+        # so a new issue does not reshuffle every similarity topic.
+        provisional = _previous_clusters(unplaced, previous, config)
+        order = sorted(set(titles) | set(provisional))
         if unplaced and order:
+            centroids = _centroids(order, public, _with(assigned, provisional), matrix)
+            index = {identity: n for n, identity in enumerate(order)}
             sims = (matrix[[row_of[i.id] for i in unplaced]] @ centroids.T).toarray()
             still = []
             for item, row in zip(unplaced, sims, strict=True):
-                best = int(np.argmax(row))
-                if row[best] >= config.attach_threshold:
-                    add(item, order[best], titles[order[best]])
-                else:
+                choice = _attach_choice(
+                    row, [index[i] for i in previous.get(item.id, ()) if i in index], config
+                )
+                if choice is None:
                     still.append(item)
+                else:
+                    add(item, order[choice], titles.get(order[choice], ""))
             unplaced = still
         _cluster(unplaced, matrix, row_of, vectorizer, config, add, assigned, titles)
+        _title_clusters(titles, public, assigned, matrix, row_of, vectorizer)
     # Anything left (no usable words) waits in one catch-all topic.
     for item in public:
         if not assigned.get(item.id):
@@ -251,11 +265,9 @@ def _cluster(unplaced, matrix, row_of, vectorizer, config, add, assigned, titles
             small += members
             continue
         anchor = min((candidates[p] for p in members), key=lambda i: (timestamp(i.when), i.key))
-        centroid = normalize(vectors[members].sum(axis=0).A)
-        title = " / ".join(top_terms(vectorizer, centroid[0], limit=3)) or anchor.clean_title
         identity = (CLUSTER, f"cluster:{anchor.key}")
         for position in members:
-            add(candidates[position], identity, title.capitalize())
+            add(candidates[position], identity, "")
     if small and titles:
         order = sorted(titles)
         public_rows = {identity: [] for identity in order}
@@ -273,6 +285,46 @@ def _cluster(unplaced, matrix, row_of, vectorizer, config, add, assigned, titles
             if row.max() > 0:
                 identity = order[int(np.argmax(row))]
                 add(candidates[position], identity, titles[identity])
+
+
+def _previous_clusters(unplaced, previous, config: TopicConfig) -> dict[Identity, list[int]]:
+    members: dict[Identity, list[int]] = defaultdict(list)
+    for item in unplaced:
+        for identity in previous.get(item.id, ()):
+            if identity[0] == CLUSTER and identity[1] != UNSORTED_SIGNATURE:
+                members[identity].append(item.id)
+    return {identity: ids for identity, ids in members.items() if len(ids) >= config.min_cluster_size}
+
+
+def _with(assigned, provisional) -> dict[int, list[Identity]]:
+    merged = {item_id: list(identities) for item_id, identities in assigned.items()}
+    for identity, ids in provisional.items():
+        for item_id in ids:
+            merged.setdefault(item_id, []).append(identity)
+    return merged
+
+
+def _attach_choice(row, prior: list[int], config: TopicConfig) -> int | None:
+    """The topic column an unplaced item joins: its previous topic while still close, else the best."""
+    if prior:
+        best_prior = max(prior, key=lambda n: (row[n], -n))
+        if row[best_prior] >= config.attach_threshold * config.stickiness:
+            return best_prior
+    best = int(np.argmax(row))
+    return best if row[best] >= config.attach_threshold else None
+
+
+def _title_clusters(titles, public, assigned, matrix, row_of, vectorizer) -> None:
+    """Name each similarity topic by the heaviest terms of its members' centroid."""
+    rows: dict[Identity, list[int]] = defaultdict(list)
+    for item in public:
+        for identity in assigned.get(item.id, []):
+            if identity[0] == CLUSTER:
+                rows[identity].append(row_of[item.id])
+    for identity, member_rows in rows.items():
+        centroid = normalize(matrix[member_rows].sum(axis=0).A)
+        title = " / ".join(top_terms(vectorizer, centroid[0], limit=3))
+        titles[identity] = title.capitalize() if title else identity[1]
 
 
 def _relate(specs: list[TopicSpec], public, row_of, matrix, config: TopicConfig) -> None:

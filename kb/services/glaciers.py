@@ -95,7 +95,13 @@ def _compact(*, project: Project, now: datetime, overrides: Overrides, result: C
             .values_list("path", "body")
         )
     )
-    specs = derive_topics(items, owners_areas=areas, overrides=overrides, config=TopicConfig())
+    specs = derive_topics(
+        items,
+        owners_areas=areas,
+        overrides=overrides,
+        previous=_previous_topics(project),
+        config=TopicConfig(),
+    )
     maintainers = {login for area in areas.values() for login in area.approvers + area.reviewers}
     by_id = {item.id: item for item in items}
 
@@ -224,6 +230,17 @@ def _sync_members(topic: Topic, members) -> None:
         topic.documents.add(*sorted(wanted - current))
     if current - wanted:
         topic.documents.remove(*sorted(current - wanted))
+
+
+def _previous_topics(project: Project) -> dict[int, list[tuple[str, str]]]:
+    """Where the last run put each item (live topics only): compaction prefers to keep it there."""
+    previous: dict[int, list[tuple[str, str]]] = {}
+    rows = Topic.documents.through.objects.filter(topic__project=project, topic__retired_at__isnull=True)
+    for document_id, origin, signature in rows.values_list(
+        "document_id", "topic__origin", "topic__signature"
+    ):
+        previous.setdefault(document_id, []).append((origin, signature))
+    return previous
 
 
 def _overrides(project: Project) -> Overrides:

@@ -53,3 +53,12 @@ def test_looks_like_question():
     assert looks_like_question("How do I set the runtime endpoint")
     assert looks_like_question("Runtime endpoint?")
     assert not looks_like_question("Kubelet crashes on start", "It crashes.")
+
+
+def test_link_lists_and_reference_definitions_are_not_sentences():
+    text = (
+        "[CONTRIBUTING.md]: https://git.k8s.io/community/sig-scheduling/CONTRIBUTING.md\n\n"
+        "IPAM (IP, CIDR). https://github.com/kubernetes/kubernetes/pull/55634 https://github.com/kubernetes/x/pull/1\n\n"
+        "The scheduler places pods on nodes that fit their requests."
+    )
+    assert split_sentences(text) == ["The scheduler places pods on nodes that fit their requests."]

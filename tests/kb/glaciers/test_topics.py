@@ -126,3 +126,34 @@ def test_private_items_follow_their_area_and_never_name_a_topic():
     assert 40 in by_identity(specs)[("owners", "sig-node")].item_ids
     words = " ".join(s.title + " " + s.signature for s in specs).lower()
     assert "zanzibar" not in words and "xylophone" not in words
+
+
+def test_previous_topics_keep_items_in_place_while_they_stay_close():
+    items = [NODE, NET, issue(12, "Pods and traffic", "kubelet evicts pods, kube-proxy routes traffic")]
+    fresh = by_identity(derive_topics(items, owners_areas=AREAS))
+    chosen = next(identity for identity, spec in fresh.items() if 12 in spec.item_ids)
+    other = ("owners", "sig-network") if chosen == ("owners", "sig-node") else ("owners", "sig-node")
+    kept = by_identity(derive_topics(items, owners_areas=AREAS, previous={12: [other]}))
+    assert 12 in kept[other].item_ids and 12 not in kept[chosen].item_ids
+    # Too far from its previous topic: it moves.
+    far = issue(13, "Kubelet eviction", "kubelet evicts pods under memory pressure")
+    moved = by_identity(
+        derive_topics([NODE, NET, far], owners_areas=AREAS, previous={13: [("owners", "sig-network")]})
+    )
+    assert 13 in moved[("owners", "sig-node")].item_ids
+
+
+def test_previous_clusters_survive_when_their_members_remain():
+    flaky = [
+        issue(
+            20 + n,
+            f"Flaky e2e test run {n}",
+            "The e2e test job on prow times out waiting for the cluster",
+            days=n,
+        )
+        for n in range(4)
+    ]
+    earlier = ("cluster", "cluster:issue/99")  # e.g. its anchor was since deleted
+    specs = derive_topics([NET, *flaky], owners_areas=AREAS, previous={i.id: [earlier] for i in flaky})
+    clusters = [(s.identity, s.item_ids) for s in specs if s.origin == "cluster"]
+    assert clusters == [(earlier, [20, 21, 22, 23])]
