@@ -12,13 +12,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from kb.utils import batched
 
 from django.db import transaction
 
 from kb.models import Document, Project
 from kb.rendering import extract_headings, render_markdown
 from kb.services import search_index
-from kb.utils import batched
 
 UPSERT_FIELDS = [
     "kind", "path", "title", "body", "html", "headings", "sha256", "url", "last_changed_at",
