@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,8 @@ from kb.glaciers.text import (
     textrank,
     tfidf_vectorizer,
 )
+
+_REFERENCES = re.compile(r" ?\[d\d+\]| ?\(duplicates: [^)]*\)")
 
 SECTION_TITLES = {
     "summary": "Summary",
@@ -391,11 +394,13 @@ def referenced_ids(content: dict) -> set[int]:
 
 
 def page_metrics(*, content: dict, text: str, public: list[SourceItem]) -> dict:
-    """compression ratio = source characters / page characters (body, without the sources list);
+    """compression ratio = source characters / page characters (body without the sources list and
+    reference markers);
     coverage = share of the topic's public items (a thread with its comments counts once,
     OWNERS files are left out) that some statement on the page points to; freshness = newest and oldest item times."""
     source_chars = sum(i.size + sum(c.size for c in i.comments) for i in public)
-    page_chars = len(body_text(text))
+    # Reference markers are links, not text; leaving them out also keeps the figure independent of ids.
+    page_chars = len(_REFERENCES.sub("", body_text(text)))
     referenced = referenced_ids(content)
     # OWNERS files feed the people section rather than statements; they are not counted.
     coverable = [i for i in public if i.kind != "owners"]
