@@ -151,8 +151,16 @@ def _compact(*, project: Project, now: datetime, overrides: Overrides, result: C
     retired_pages = list(GlacierPage.objects.filter(topic__in=retiring).values_list("pk", flat=True))
     result.pages_retired = retiring.update(retired_at=now)
     result.topics = len(specs)
-    index_pages_on_commit(result.changed_page_ids)
+    # Every live page is re-indexed, not only changed ones: the "review overdue" mark in
+    # search results moves with the date even when the content does not.
+    index_pages_on_commit(sorted(_live_page_ids(project=project, topic_ids=live)))
     remove_pages_on_commit(retired_pages)
+
+
+def _live_page_ids(*, project: Project, topic_ids: set[int]) -> list[int]:
+    return list(
+        GlacierPage.objects.filter(project=project, topic_id__in=topic_ids).values_list("pk", flat=True)
+    )
 
 
 def _topics_for(*, project: Project, specs: list[TopicSpec], now: datetime) -> dict[tuple[str, str], Topic]:

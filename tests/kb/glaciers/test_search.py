@@ -57,3 +57,12 @@ def test_stale_pages_are_marked_in_search(indexed):
     page = GlacierPage.objects.get(topic__signature="sig-node")
     page.review_by = (NOW - timedelta(days=1)).date()
     assert page_entry(page).title == f"SIG Node {STALE_MARK}"
+
+
+def test_recompaction_reindexes_pages_that_turned_stale(indexed, django_capture_on_commit_callbacks):
+    GlacierPage.objects.filter(topic__signature="sig-node").update(review_by=(NOW - timedelta(days=1)).date())
+    with django_capture_on_commit_callbacks(execute=True):
+        result = glacier_compact(project=indexed, now=NOW, force=True)
+    assert result.revisions_created == 0
+    hits = get_search_backend().search("kubelet eviction", access={"public"}, kinds=["glacier"]).hits
+    assert hits[0].title == f"SIG Node {STALE_MARK}"
