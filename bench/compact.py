@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,6 +120,13 @@ def main() -> None:
     forced_time = time.perf_counter() - started
     assert forced.revisions_created == 0, forced
 
+    # Python-heap peak of a full rebuild (numpy reports its buffers to tracemalloc too); run
+    # separately because tracing slows the timed runs down.
+    tracemalloc.start()
+    glacier_compact(project=project, now=now, force=True)
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+
     one_more = generate_issues(docs, count=1, seed=args.seed + 1, now=now, first_number=args.issues + 1)
     documents_upsert(project=project, source="github", items=one_more, index=False)
     started = time.perf_counter()
@@ -156,6 +164,7 @@ def main() -> None:
     print(
         f"peak RSS: {rss_after:.0f} MB (before compaction {rss_before:.0f} MB, +{rss_after - rss_before:.0f} MB)"
     )
+    print(f"peak traced allocations during a full rebuild (tracemalloc): {traced_peak:.0f} MB")
     print(f"pages produced: {len(pages)} ({first.topics} topics, {first.revisions_created} revisions)")
     origins = {}
     for page in pages:
