@@ -75,7 +75,8 @@ class PageBuild:
     content: dict
     restricted: dict
     text: str
-    content_hash: str
+    content_hash: str  # of the public part: a new revision is written when it changes
+    restricted_hash: str  # of the restricted part: updated in place, never a visible revision
     source_ids: list[int]
     metrics: dict = field(default_factory=dict)
 
@@ -213,7 +214,8 @@ def build_page(
         content=content,
         restricted=restricted,
         text=text,
-        content_hash=content_hash(title=title, content=content, restricted=restricted),
+        content_hash=content_hash(title=title, content=content),
+        restricted_hash=content_hash(title="", content=restricted),
         source_ids=[i.id for i in public],
         metrics=page_metrics(content=content, text=text, public=public),
     )
@@ -422,10 +424,8 @@ def page_metrics(*, content: dict, text: str, public: list[SourceItem]) -> dict:
     }
 
 
-def content_hash(*, title: str, content: dict, restricted: dict) -> str:
-    payload = json.dumps(
-        {"title": title, "content": content, "restricted": restricted}, sort_keys=True, default=str
-    )
+def content_hash(*, title: str, content: dict) -> str:
+    payload = json.dumps({"title": title, "content": content}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

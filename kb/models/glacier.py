@@ -83,6 +83,9 @@ class GlacierPage(models.Model):
     content = models.JSONField(default=dict, blank=True)
     restricted = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
+    # The restricted part changes without a new revision, so that the history readers see
+    # never reveals when private material changed.
+    restricted_hash = models.CharField(max_length=64, blank=True)
     revision_count = models.PositiveIntegerField(default=0)
     # Measured quality (see kb/glaciers/pages.py: page_metrics).
     compression_ratio = models.FloatField(default=0)
@@ -131,7 +134,8 @@ class GlacierRevision(models.Model):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=300)
     content = models.JSONField(default=dict)
-    # Sentences from private sources (handoff notes), kept apart and shown per reader.
+    # Sentences from private sources (handoff notes) when the revision was written, kept apart
+    # and shown per reader.
     restricted = models.JSONField(default=dict, blank=True)
     # Plain-text rendering of the public content: what diffs and search read.
     text = models.TextField()

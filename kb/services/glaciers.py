@@ -41,6 +41,7 @@ class CompactResult:
     pages_unchanged: int = 0
     pages_retired: int = 0
     revisions_created: int = 0
+    restricted_updated: int = 0  # pages whose restricted notes changed (no revision)
     changed_page_ids: list[int] = field(default_factory=list)
     run_id: int | None = None
 
@@ -138,6 +139,11 @@ def _compact(*, project: Project, now: datetime, overrides: Overrides, result: C
             )
             result.pages_created += 1
         elif page.content_hash == build.content_hash:
+            if page.restricted_hash != build.restricted_hash:
+                page.restricted = build.restricted
+                page.restricted_hash = build.restricted_hash
+                page.save(update_fields=["restricted", "restricted_hash", "updated_at"])
+                result.restricted_updated += 1
             result.pages_unchanged += 1
             continue
         else:
@@ -211,6 +217,7 @@ def _store_revision(*, page: GlacierPage, topic: Topic, build, spec: TopicSpec, 
     page.content = build.content
     page.restricted = build.restricted
     page.content_hash = build.content_hash
+    page.restricted_hash = build.restricted_hash
     page.revision_count = number
     page.compression_ratio = metrics["compression_ratio"]
     page.coverage = metrics["coverage"]
@@ -220,7 +227,7 @@ def _store_revision(*, page: GlacierPage, topic: Topic, build, spec: TopicSpec, 
     page.sources_changed_at = _time(metrics["sources_changed_at"])
     page.compacted_at = now
     fields = [
-        "title", "content", "restricted", "content_hash", "revision_count", "compression_ratio", "coverage",
+        "title", "content", "restricted", "content_hash", "restricted_hash", "revision_count", "compression_ratio", "coverage",
         "source_count", "newest_source_at", "oldest_source_at", "sources_changed_at", "compacted_at", "updated_at",
     ]  # fmt: skip
     if not page.owner_locked:

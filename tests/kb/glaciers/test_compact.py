@@ -173,3 +173,15 @@ def test_items_move_between_layers_as_time_passes():
     assert not result.skipped and result.revisions_created >= 1
     content = page_for(project, "sig-node").content
     assert Document.objects.get(key="issue/4").pk in [e["source"] for e in content["year"]]
+
+
+def test_a_private_note_change_updates_the_restricted_part_without_a_visible_revision():
+    project = build_project()
+    glacier_compact(project=project, now=NOW)
+    page = page_for(project, "sig-node")
+    add_private_note(project)
+    result = glacier_compact(project=project, now=NOW)
+    assert result.revisions_created == 0 and result.restricted_updated == 1
+    page.refresh_from_db()
+    assert page.revision_count == 1 and "staging cluster password" in str(page.restricted)
+    assert "password" not in str(page.content)
