@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kb import selectors as kb_selectors
 from kb.access import user_is_maintainer
@@ -69,8 +69,48 @@ def glacier_detail(request, pk: int):
         "may_edit": may_edit,
         "form": form,
         "merged_into": _merged_into(page),
+        "merge_targets": (
+            selectors.glacier_page_list(user=request.user, project=page.project.slug).exclude(pk=page.pk)
+            if may_edit
+            else []
+        ),
     }
     return render(request, "kb/glaciers/detail.html", context)
+
+
+@require_POST
+def glacier_merge(request, pk: int):
+    """Maintainers merge this page's topic into another page of the project."""
+    page = _editable_page(request, pk)
+    into = selectors.glacier_page_get(user=request.user, pk=_int(request.POST.get("into")))
+    try:
+        if into is None:
+            raise ValidationError({"into": "Choose a page to merge into."})
+        services.topic_merge(page=page, into=into, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+        return redirect("kb:glacier-detail", pk=page.pk)
+    messages.success(request, f"Merged into {into.title}; the pages are being recompacted.")
+    return redirect("kb:glacier-detail", pk=into.pk)
+
+
+@require_POST
+def glacier_split(request, pk: int):
+    """Maintainers move the ticked sources of this page to a new topic."""
+    page = _editable_page(request, pk)
+    ids = [_int(value) for value in request.POST.getlist("document_ids")]
+    try:
+        topic = services.topic_split(
+            page=page,
+            title=request.POST.get("title", ""),
+            document_ids=[i for i in ids if i],
+            user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+        return redirect("kb:glacier-detail", pk=page.pk)
+    messages.success(request, f"Split off “{topic.title}”; the pages are being recompacted.")
+    return redirect("kb:glacier-detail", pk=page.pk)
 
 
 @require_GET
@@ -88,6 +128,26 @@ def _visible_page(request, pk: int) -> GlacierPage:
     if page is None:
         raise Http404("No such page.")
     return page
+
+
+def _editable_page(request, pk: int) -> GlacierPage:
+    page = _visible_page(request, pk)
+    if not user_is_maintainer(request.user, page.project):
+        raise Http404("No such page.")
+    return page
+
+
+def _int(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
+    return " ".join(exc.messages)
 
 
 def _apply_edit(request, page: GlacierPage, form: PageEditForm) -> bool:

@@ -106,3 +106,26 @@ def test_private_project_pages_are_hidden():
     assert Client().get(f"/glaciers/{page.pk}/").status_code == 404
     assert Client().get(f"/glaciers/{page.pk}/history/").status_code == 404
     assert Client().get("/projects/hidden/glaciers/").status_code == 404
+
+
+def test_maintainer_merges_and_splits_from_the_page(project, django_capture_on_commit_callbacks):
+    from kb.models import Document
+
+    client = logged_in(project, ProjectMembership.Role.MAINTAINER)
+    node = node_page(project)
+    contributors = GlacierPage.objects.get(project=project, topic__signature="contributors")
+    assert "Merge this topic into" in client.get(f"/glaciers/{node.pk}/").content.decode()
+    eviction = Document.objects.get(key="issue/1").pk
+    with django_capture_on_commit_callbacks(execute=True):
+        split = client.post(
+            f"/glaciers/{node.pk}/split/", {"title": "Memory eviction", "document_ids": [eviction]}
+        )
+        merge = client.post(f"/glaciers/{contributors.pk}/merge/", {"into": node.pk})
+    assert split.status_code == 302 and merge.headers["Location"] == f"/glaciers/{node.pk}/"
+    node.refresh_from_db()
+    sources = [s["id"] for s in node.content["sources"]]
+    assert eviction not in sources and Document.objects.get(key="contributors/guide/README.md").pk in sources
+    refused = client.post(f"/glaciers/{node.pk}/split/", {"title": "", "document_ids": ["x"]}, follow=True)
+    assert "title:" in refused.content.decode()
+    outsider = logged_in(project, ProjectMembership.Role.MEMBER)
+    assert outsider.post(f"/glaciers/{node.pk}/merge/", {"into": contributors.pk}).status_code == 404
