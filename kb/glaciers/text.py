@@ -23,14 +23,15 @@ _QUESTION_START = re.compile(
 )
 
 MIN_SENTENCE_WORDS = 5
-MAX_SENTENCE_WORDS = 60
+MAX_SENTENCE_WORDS = 45
+SHORT_FRAGMENT_WORDS = 8  # shorter than this without an ending stop: a heading or a label
 
 
 def split_sentences(text: str) -> list[str]:
     """Readable sentences of a plain-text body: lines and list items first, then sentence ends."""
     sentences = []
     for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-+*]|\d+[.)])\s)", text):
-        block = _LIST_MARK.sub("", block)
+        block = _LIST_MARK.sub("", block).replace("\\[", "[").replace("\\]", "]").replace("\\!", "!")
         block = re.sub(r"\s+", " ", block).strip()
         if not block:
             continue
@@ -153,6 +154,11 @@ def _is_readable(sentence: str) -> bool:
         return False
     count = len(words(without_links))
     if count < MIN_SENTENCE_WORDS or count > MAX_SENTENCE_WORDS:
+        return False
+    if count < SHORT_FRAGMENT_WORDS and not sentence.rstrip().endswith((".", "!", "?", ":")):
+        return False
+    tokens = without_links.split()
+    if sum(1 for t in tokens if "/" in t or "_" in t) > 0.15 * len(tokens):  # paths and identifiers
         return False
     letters = sum(ch.isalpha() for ch in sentence)
     return letters >= 0.6 * len(sentence.replace(" ", ""))

@@ -62,3 +62,14 @@ def test_link_lists_and_reference_definitions_are_not_sentences():
         "The scheduler places pods on nodes that fit their requests."
     )
     assert split_sentences(text) == ["The scheduler places pods on nodes that fit their requests."]
+
+
+def test_headings_paths_and_escapes_are_cleaned_up():
+    text = (
+        "SIG Node Historical Meeting Notes\n\n"
+        "kubernetes/kubernetes/test/e2e node kubernetes/test-infra/config/jobs owns the node e2e jobs.\n\n"
+        "Pass down resources to CRI \\[marquiz\\] and ask for a review in the meeting\\!"
+    )
+    assert split_sentences(text) == [
+        "Pass down resources to CRI [marquiz] and ask for a review in the meeting!"
+    ]
