@@ -42,3 +42,30 @@ def test_tasks_take_ids_and_are_safe_twice_or_when_the_project_is_gone():
 def test_nightly_beat_entry_exists(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["glacier-compact-nightly"]
     assert entry["task"] == glacier_compact_all.name
+
+
+def test_glacier_settings_exist(settings):
+    for name in [
+        "GLACIER_COMPACT_RECENT_DAYS",
+        "GLACIER_COMPACT_YEAR_DAYS",
+        "GLACIER_COMPACT_SUMMARY_SENTENCES",
+        "GLACIER_COMPACT_DUPLICATE_THRESHOLD",
+        "GLACIER_PAGE_REVIEW_DAYS",
+        "GLACIER_PAGE_SEARCH_BOOST",
+    ]:
+        assert hasattr(settings, name), name
+    assert settings.GLACIER_PAGE_SEARCH_BOOST > 1
+
+
+def test_layer_boundaries_follow_the_settings(settings):
+    from kb.models import Document, GlacierPage
+    from kb.services.glaciers import glacier_compact
+    from tests.kb.glaciers.corpus import NOW
+
+    settings.GLACIER_COMPACT_RECENT_DAYS = 50
+    project = build_project()
+    glacier_compact(project=project, now=NOW)
+    content = GlacierPage.objects.get(topic__signature="sig-network").content
+    keys = {Document.objects.get(pk=e["source"]).key for e in content["surface"]}
+    # The 40-day-old issue is on the surface with a 50-day window (it is in the year layer by default).
+    assert keys == {"issue/3", "issue/5"}
