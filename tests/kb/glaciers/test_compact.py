@@ -185,3 +185,20 @@ def test_a_private_note_change_updates_the_restricted_part_without_a_visible_rev
     page.refresh_from_db()
     assert page.revision_count == 1 and "staging cluster password" in str(page.restricted)
     assert "password" not in str(page.content)
+
+
+def test_empty_and_wordless_projects_compact_cleanly():
+    from kb.models import Project
+    from kb.services.documents import DocumentInput, documents_upsert
+
+    empty = Project.objects.create(slug="empty", name="Empty")
+    assert glacier_compact(project=empty, now=NOW).topics == 0
+    odd = Project.objects.create(slug="odd", name="Odd")
+    documents_upsert(
+        project=odd,
+        source="github",
+        items=[DocumentInput(kind="issue", key=f"issue/{n}", title=f"#{n} ???", body="") for n in range(3)],
+        index=False,
+    )
+    result = glacier_compact(project=odd, now=NOW)
+    assert result.topics == 1 and GlacierPage.objects.get(project=odd).topic.signature == "unsorted"
