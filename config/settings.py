@@ -171,7 +171,9 @@ GLACIER_COMPACT_YEAR_DAYS = env_int("GLACIER_COMPACT_YEAR_DAYS", 365)  # one lin
 GLACIER_COMPACT_SUMMARY_SENTENCES = env_int("GLACIER_COMPACT_SUMMARY_SENTENCES", 6)
 GLACIER_COMPACT_DUPLICATE_THRESHOLD = float(env("GLACIER_COMPACT_DUPLICATE_THRESHOLD", "0.8"))
 GLACIER_PAGE_REVIEW_DAYS = env_int("GLACIER_PAGE_REVIEW_DAYS", 180)
-GLACIER_PAGE_SEARCH_BOOST = float(env("GLACIER_PAGE_SEARCH_BOOST", "3.0"))
+# BM25 saturates, so a per-entry boost is worth less than its face value: 10 puts topic pages
+# above the single issue that shares their words (checked against the Whoosh backend).
+GLACIER_PAGE_SEARCH_BOOST = float(env("GLACIER_PAGE_SEARCH_BOOST", "10.0"))
 
 # GitHub (issue ingest and webhooks).
 GITHUB_TOKEN = env("GITHUB_TOKEN", "")

@@ -23,10 +23,14 @@ def indexed(django_capture_on_commit_callbacks):
     return project
 
 
-def test_pages_are_indexed_on_compaction_and_rank_above_raw_items(indexed):
-    results = get_search_backend().search("kubelet eviction", access={"public"}, projects=["example"])
+@pytest.mark.parametrize(
+    "query, topic",
+    [("kubelet eviction", "SIG Node"), ("container runtime", "SIG Node"), ("coredns", "SIG Network")],
+)
+def test_pages_are_indexed_on_compaction_and_rank_above_raw_items(indexed, query, topic):
+    results = get_search_backend().search(query, access={"public"}, projects=["example"])
     assert results.hits[0].kind == "glacier"
-    assert results.hits[0].title.startswith("SIG Node")  # "(review overdue)" once the date passes
+    assert results.hits[0].title.startswith(topic)  # "(review overdue)" once the date passes
     assert {hit.kind for hit in results.hits[1:]} & {"doc", "issue"}
 
 
