@@ -71,3 +71,19 @@ def glacier_related_pages(*, page: GlacierPage) -> list[dict]:
         ).select_related("topic")
     }
     return [{**entry, "page": pages.get((entry["origin"], entry["signature"]))} for entry in related]
+
+
+def glacier_pages_needing_review(
+    *, project: Project, owner_login: str | None = None, today=None
+) -> list[dict]:
+    """Live pages that are stale (past review-by, or sources changed since the last review),
+    optionally only one owner's, as {"page", "reasons"}: what the weekly report lists."""
+    qs = GlacierPage.objects.filter(project=project, topic__retired_at__isnull=True).select_related("topic")
+    if owner_login is not None:
+        qs = qs.filter(owner_login=owner_login)
+    out = []
+    for page in qs.order_by("review_by", "title", "pk"):
+        reasons = page.stale_reasons(today=today)
+        if reasons:
+            out.append({"page": page, "reasons": reasons})
+    return out

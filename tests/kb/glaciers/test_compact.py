@@ -202,3 +202,17 @@ def test_empty_and_wordless_projects_compact_cleanly():
     )
     result = glacier_compact(project=odd, now=NOW)
     assert result.topics == 1 and GlacierPage.objects.get(project=odd).topic.signature == "unsorted"
+
+
+def test_pages_needing_review_for_the_weekly_report():
+    from kb.glaciers.selectors import glacier_pages_needing_review
+
+    project = build_project()
+    glacier_compact(project=project, now=NOW)
+    assert glacier_pages_needing_review(project=project, today=NOW.date()) == []
+    node = page_for(project, "sig-node")
+    later = node.review_by + timedelta(days=1)
+    due = glacier_pages_needing_review(project=project, owner_login="alice", today=later)
+    assert {entry["page"].topic.signature for entry in due} == {"sig-node", "contributors", ""}
+    assert due[0]["reasons"] == [f"review was due {node.review_by.isoformat()}"]
+    assert glacier_pages_needing_review(project=project, owner_login="nobody", today=later) == []
