@@ -3,7 +3,7 @@
 GET   /api/glaciers/?project=SLUG          pages (live topics only)
 GET   /api/glaciers/{id}/                  one page: public content, plus the restricted
                                            notes the caller may read (kb/access.py)
-GET   /api/glaciers/{id}/revisions/        stored revisions, newest first, with diffs
+GET   /api/glaciers/{id}/revisions/        stored revisions, newest first, with diffs (paginated)
 PATCH /api/glaciers/{id}/                  {"title", "owner_login", "review_by", "reviewed"}
 POST  /api/glaciers/{id}/merge/            {"into": page id}
 POST  /api/glaciers/{id}/split/            {"title", "document_ids": [...]}
@@ -126,14 +126,15 @@ class GlacierPageViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(self._detail(self._page(pk)))
 
-    @extend_schema(responses=RevisionOutputSerializer(many=True))
+    @extend_schema(responses=RevisionOutputSerializer(many=True))  # paginated like the list
     @action(detail=True, methods=["get"])
     def revisions(self, request, pk=None):
         page = self._page(pk)
-        revisions = list(selectors.glacier_revision_list(page=page))
+        revisions = list(selectors.glacier_revision_list(page=page).defer("content", "restricted"))
+        by_number = {revision.number: revision for revision in revisions}
         out = []
-        for n, revision in enumerate(revisions):
-            previous = revisions[n + 1] if n + 1 < len(revisions) else None
+        for revision in self.paginate_queryset(revisions):
+            previous = by_number.get(revision.number - 1)
             diff = revision_diff(previous.text if previous else "", revision.text)
             out.append(
                 {
@@ -146,7 +147,7 @@ class GlacierPageViewSet(viewsets.GenericViewSet):
                     "diff": [{"op": line.op, "text": line.text} for line in diff],
                 }
             )
-        return Response(RevisionOutputSerializer(out, many=True).data)
+        return self.get_paginated_response(RevisionOutputSerializer(out, many=True).data)
 
     @extend_schema(request=PageUpdateInputSerializer, responses=GlacierPageDetailSerializer)
     def partial_update(self, request, pk=None):

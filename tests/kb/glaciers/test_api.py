@@ -72,7 +72,7 @@ def test_private_projects_pages_are_invisible_to_outsiders():
 
 def test_revisions_endpoint_lists_revisions_with_diffs(project):
     page = node_page(project)
-    data = client_for().get(f"/api/glaciers/{page.pk}/revisions/").json()
+    data = client_for().get(f"/api/glaciers/{page.pk}/revisions/").json()["results"]
     assert [r["number"] for r in data] == [1]
     assert data[0]["diff"][0]["op"] in ("hunk", "add")
     assert "password" not in str(data)
@@ -149,3 +149,23 @@ def test_maintainers_edits_survive_recompaction(project, django_capture_on_commi
         assert Topic.objects.get(signature="contributors").retired_at is not None
     listed = client_for().get("/api/glaciers/", {"project": "example"}).json()["results"]
     assert "contributors" not in [p["topic"]["signature"] for p in listed]
+
+
+def test_revision_diffs_through_the_api_show_a_new_issue(project):
+    from datetime import timedelta
+
+    from tests.kb.glaciers.corpus import add_issue, issue
+
+    add_issue(
+        project, issue(11, "Kubelet eviction misses swap", "Swap is ignored.", labels=["sig/node"], created=0)
+    )
+    glacier_compact(project=project, now=NOW + timedelta(hours=3))
+    data = client_for().get(f"/api/glaciers/{node_page(project).pk}/revisions/").json()
+    assert data["count"] == 2
+    newest, first = data["results"]
+    assert (newest["number"], first["number"]) == (2, 1)
+    added = [line["text"] for line in newest["diff"] if line["op"] == "add"]
+    assert any("Kubelet eviction misses swap" in line for line in added)
+    assert not any(
+        line["op"] == "remove" and "Kubelet eviction misses swap" in line["text"] for line in newest["diff"]
+    )
