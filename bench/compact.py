@@ -15,11 +15,13 @@ reduced to plain text, split into sentences and words) — what any compaction m
 from __future__ import annotations
 
 import argparse
+import atexit
 import gzip
 import os
 import random
 import re
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -47,12 +49,15 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
     parser.add_argument("--issues", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="Keep the temporary database for inspection")
     args = parser.parse_args()
     corpus = Path(args.corpus).resolve()
     if not corpus.is_dir():
         sys.exit(f"corpus not found: {corpus}")
 
     tmp = Path(tempfile.mkdtemp(prefix="glacier-bench-compact-"))
+    if not args.keep:
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     os.environ["GLACIER_VAR_DIR"] = str(tmp)
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ.pop("CELERY_BROKER_URL", None)
@@ -190,6 +195,8 @@ def main() -> None:
         f"on {incremental.pages_updated} page(s)"
     )
     print(f"revisions stored: {GlacierRevision.objects.filter(page__project=project).count()}")
+    if args.keep:
+        print(f"database kept at {tmp}")
 
 
 def peak_rss_mb() -> float:
