@@ -10,6 +10,7 @@ from kb.models import (
     SearchQuery,
     SyncRun,
     Topic,
+    TopicPin,
 )
 
 
@@ -66,6 +67,13 @@ class TopicAdmin(admin.ModelAdmin):
     raw_id_fields = ["merged_into"]
     filter_horizontal: list = []
     exclude = ["documents"]
+
+
+@admin.register(TopicPin)
+class TopicPinAdmin(admin.ModelAdmin):
+    list_display = ["document", "topic", "created_at"]
+    list_filter = ["topic__project"]
+    raw_id_fields = ["document", "topic"]
 
 
 @admin.register(GlacierPage)
