@@ -152,7 +152,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Knowledge glaciers: recompact every project nightly (a run with no new input writes nothing).
+    "glacier-compact-nightly": {
+        "task": "kb.tasks.glacier_compact_all",
+        "schedule": crontab(hour=env_int("GLACIER_COMPACT_HOUR", 3), minute=15),
+    },
+}
 
 # Search: backends plug in like caches (see kb/search/__init__.py).
 GLACIER_SEARCH_BACKENDS = {
@@ -165,6 +171,16 @@ GLACIER_SEARCH_BACKENDS = {
 # Ingest limits.
 GLACIER_REPOS_DIR = Path(env("GLACIER_REPOS_DIR", str(VAR_DIR / "repos")))
 GLACIER_MAX_FILE_BYTES = env_int("GLACIER_MAX_FILE_BYTES", 1024 * 1024)
+
+# Knowledge glaciers (kb/services/glaciers.py).
+GLACIER_COMPACT_RECENT_DAYS = env_int("GLACIER_COMPACT_RECENT_DAYS", 30)  # listed one by one on the surface
+GLACIER_COMPACT_YEAR_DAYS = env_int("GLACIER_COMPACT_YEAR_DAYS", 365)  # one line each; older is folded
+GLACIER_COMPACT_SUMMARY_SENTENCES = env_int("GLACIER_COMPACT_SUMMARY_SENTENCES", 6)
+GLACIER_COMPACT_DUPLICATE_THRESHOLD = float(env("GLACIER_COMPACT_DUPLICATE_THRESHOLD", "0.8"))
+GLACIER_PAGE_REVIEW_DAYS = env_int("GLACIER_PAGE_REVIEW_DAYS", 180)
+# BM25 saturates, so a per-entry boost is worth less than its face value: 10 puts topic pages
+# above the single issue that shares their words (checked against the Whoosh backend).
+GLACIER_PAGE_SEARCH_BOOST = float(env("GLACIER_PAGE_SEARCH_BOOST", "10.0"))
 
 # GitHub (issue ingest and webhooks).
 GITHUB_TOKEN = env("GITHUB_TOKEN", "")

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from kb.models import Document, GlacierPage, Project, ProjectMembership, SearchQuery, SyncRun, Topic
+from kb.models import (
+    CompactionRun,
+    Document,
+    GlacierPage,
+    GlacierRevision,
+    Project,
+    ProjectMembership,
+    SearchQuery,
+    SyncRun,
+    Topic,
+    TopicPin,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -58,15 +69,53 @@ class SearchQueryAdmin(admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["title", "project", "origin", "signature"]
-    list_filter = ["project", "origin"]
-    search_fields = ["title", "slug", "signature"]
-    raw_id_fields = ["documents"]
+    list_display = ["title", "project", "origin", "signature", "title_locked", "merged_into", "retired_at"]
+    list_filter = ["project", "origin", "title_locked"]
+    search_fields = ["title", "signature", "slug"]
+    raw_id_fields = ["merged_into"]
+    filter_horizontal: list = []
+    exclude = ["documents"]
+
+
+@admin.register(TopicPin)
+class TopicPinAdmin(admin.ModelAdmin):
+    list_display = ["document", "topic", "created_at"]
+    list_filter = ["topic__project"]
+    raw_id_fields = ["document", "topic"]
 
 
 @admin.register(GlacierPage)
 class GlacierPageAdmin(admin.ModelAdmin):
-    list_display = ["title", "project", "owner_login", "review_by", "last_reviewed_at", "updated_at"]
+    list_display = [
+        "title",
+        "project",
+        "owner_login",
+        "review_by",
+        "revision_count",
+        "coverage",
+        "compression_ratio",
+    ]
     list_filter = ["project"]
     search_fields = ["title", "owner_login"]
-    raw_id_fields = ["topic"]
+    readonly_fields = ["content", "restricted", "content_hash", "revision_count", "compacted_at"]
+
+
+@admin.register(GlacierRevision)
+class GlacierRevisionAdmin(admin.ModelAdmin):
+    list_display = ["page", "number", "created_at", "content_hash"]
+    list_filter = ["page__project"]
+    readonly_fields = ["content", "restricted", "text", "content_hash", "source_ids", "metrics"]
+
+
+@admin.register(CompactionRun)
+class CompactionRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "project",
+        "started_at",
+        "skipped",
+        "topics",
+        "pages_created",
+        "pages_updated",
+        "revisions_created",
+    ]
+    list_filter = ["project", "skipped"]

@@ -3,10 +3,12 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from kb.api import views
+from kb.api.glaciers import GlacierPageViewSet
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
 router.register("documents", views.DocumentViewSet, basename="document")
+router.register("glaciers", GlacierPageViewSet, basename="glacier")
 
 urlpatterns = [
     path("search/", views.SearchView.as_view(), name="api-search"),

@@ -1,0 +1,26 @@
+"""Celery tasks for kb: thin wrappers that take ids, re-fetch, and call one service."""
+
+from celery import shared_task
+
+from kb.models import Project
+
+
+@shared_task(name="kb.tasks.glacier_compact_project")
+def glacier_compact_project(project_id: int, force: bool = False) -> dict | None:
+    """Compact one project's glacier pages; quietly does nothing if the project is gone."""
+    from kb.services.glaciers import glacier_compact
+
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return None
+    result = glacier_compact(project=project, force=force)
+    return {"project": result.project, "skipped": result.skipped, "revisions": result.revisions_created}
+
+
+@shared_task(name="kb.tasks.glacier_compact_all")
+def glacier_compact_all() -> int:
+    """Nightly: queue a compaction of every project (each is safe to run twice)."""
+    ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
+    for project_id in ids:
+        glacier_compact_project.delay(project_id)
+    return len(ids)
