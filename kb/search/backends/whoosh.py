@@ -1,0 +1,366 @@
+"""Whoosh: the embedded search backend (no services needed).
+
+Ranking is BM25F over title, headings, path and body, with field boosts,
+Porter stemming, a bonus for the query's words appearing close together
+(phrase proximity), per-entry boosts, and typo tolerance: words the index has
+never seen are corrected against an unstemmed word list, the corrected query is
+searched alongside the original and offered as "did you mean".
+
+Whoosh allows one writer per index. Every write here takes a process-wide
+threading lock and then an fcntl lock on a file in the index directory, so
+threads and processes (a sync, a Celery worker, `kb reindex`) queue instead of
+failing with LockError, and no write is lost.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import html
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from whoosh import index as whoosh_index
+from whoosh import qparser, query, scoring, sorting, writing
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+
+from kb.search.backends.base import BaseSearchBackend, IndexEntry, SearchHit, SearchResults
+
+logger = logging.getLogger(__name__)
+
+INDEX_NAME = "glacier"
+FIELD_BOOSTS = {"title": 6.0, "headings": 2.5, "path": 2.0, "body": 1.0}
+PHRASE_BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.5}
+PHRASE_SLOP = 3
+HIGHLIGHT_CHARS = 60_000  # highlight within the start of long documents only; keeps p95 low
+WRITE_LOCK_TIMEOUT = 300.0
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9']+")
+
+
+def _schema() -> Schema:
+    stem = StemmingAnalyzer()
+    return Schema(
+        uid=ID(unique=True, stored=True),
+        title=TEXT(analyzer=stem, stored=True),
+        headings=TEXT(analyzer=stem),
+        body=TEXT(analyzer=stem, stored=True),
+        # "sig-node/README.md" -> sig, node, readme, md
+        path=TEXT(analyzer=RegexTokenizer(r"[A-Za-z0-9]+") | LowercaseFilter(), stored=True, phrase=False),
+        # Unstemmed words of title, headings and body: the dictionary for "did you mean".
+        spell=TEXT(analyzer=RegexTokenizer(r"[A-Za-z][A-Za-z']+") | LowercaseFilter() | StopFilter(),
+                   phrase=False),
+        project=KEYWORD(stored=True, sortable=True, lowercase=False),
+        kind=KEYWORD(stored=True, sortable=True, lowercase=False),
+        access=KEYWORD(lowercase=False, scorable=False),
+        url=STORED(),
+        boost=STORED(),
+        updated_at=STORED(),
+    )  # fmt: skip
+
+
+class WhooshSearchBackend(BaseSearchBackend):
+    _thread_locks: dict[str, threading.Lock] = {}
+    _thread_locks_guard = threading.Lock()
+
+    def __init__(self, params: dict):
+        super().__init__(params)
+        index_dir = params.get("INDEX_DIR")
+        if not index_dir:
+            raise ImproperlyConfigured(
+                "The Whoosh search backend needs INDEX_DIR in GLACIER_SEARCH_BACKENDS."
+            )
+        self.index_dir = Path(index_dir)
+        self.lock_timeout = float(params.get("WRITE_LOCK_TIMEOUT", WRITE_LOCK_TIMEOUT))
+        with self._thread_locks_guard:
+            self._thread_lock = self._thread_locks.setdefault(str(self.index_dir.resolve()), threading.Lock())
+        self._local = threading.local()
+        self.schema = _schema()
+
+    # Writing
+
+    def index(self, entries: Iterable[IndexEntry]) -> int:
+        count = 0
+        with self._writer() as writer:
+            for entry in entries:
+                writer.update_document(**self._fields(entry))
+                count += 1
+        return count
+
+    def delete(self, uids: Iterable[str]) -> None:
+        uids = list(uids)
+        if not uids:
+            return
+        with self._writer() as writer:
+            for uid in uids:
+                writer.delete_by_term("uid", uid)
+
+    def delete_project(self, project: str) -> None:
+        with self._writer() as writer:
+            writer.delete_by_term("project", project)
+
+    def rebuild(self, entries: Iterable[IndexEntry]) -> int:
+        count = 0
+        with self._writer(mergetype=writing.CLEAR) as writer:
+            for entry in entries:
+                writer.add_document(**self._fields(entry))
+                count += 1
+        return count
+
+    def clear(self) -> None:
+        with self._writer(mergetype=writing.CLEAR):
+            pass
+
+    def _fields(self, entry: IndexEntry) -> dict:
+        words = " ".join([entry.title, entry.headings, entry.body])
+        return {
+            "uid": entry.uid,
+            "title": entry.title,
+            "headings": entry.headings,
+            "body": entry.body,
+            "path": entry.path,
+            "spell": words,
+            "project": entry.project,
+            "kind": entry.kind,
+            "access": " ".join(entry.access),
+            "url": entry.url,
+            "boost": entry.boost,
+            "updated_at": entry.updated_at,
+            "_boost": entry.boost,
+        }
+
+    @contextmanager
+    def _writer(self, mergetype=None) -> Iterator[writing.IndexWriter]:
+        with self._write_lock():
+            ix = self._open_or_create(for_write=True)
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            if mergetype is not None:
+                writer.commit(mergetype=mergetype)
+            else:
+                writer.commit()
+
+    @contextmanager
+    def _write_lock(self):
+        """Threads of this process queue on a lock; processes queue on an fcntl lock file."""
+        deadline = time.monotonic() + self.lock_timeout
+        if not self._thread_lock.acquire(timeout=self.lock_timeout):
+            raise TimeoutError(f"search index {self.index_dir} is busy (waited {self.lock_timeout:.0f}s)")
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            with open(self.index_dir / ".glacier-write.lock", "a+") as lock_file:
+                while True:
+                    try:
+                        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except OSError as exc:
+                        if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                            raise TimeoutError(
+                                f"search index {self.index_dir} is locked by another process"
+                            ) from exc
+                        time.sleep(0.05)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _open_or_create(self, *, for_write: bool = False):
+        if whoosh_index.exists_in(self.index_dir, indexname=INDEX_NAME):
+            ix = whoosh_index.open_dir(self.index_dir, indexname=INDEX_NAME)
+            if set(ix.schema.names()) == set(self.schema.names()):
+                return ix
+            if not for_write:
+                raise ImproperlyConfigured(
+                    f"The search index in {self.index_dir} has an old layout; run `manage.py kb reindex`."
+                )
+        elif not for_write:
+            return None
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        return whoosh_index.create_in(self.index_dir, self.schema, indexname=INDEX_NAME)
+
+    # Reading
+
+    def _searcher(self):
+        """One searcher per thread, refreshed (cheaply) when the index has changed."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            fresh = searcher.refresh()
+            if fresh is not searcher:
+                self._local.searcher = fresh
+            return self._local.searcher
+        ix = self._open_or_create()
+        if ix is None:
+            return None
+        self._local.searcher = ix.searcher(weighting=scoring.BM25F(B=0.6, K1=1.2))
+        return self._local.searcher
+
+    def _parser(self, schema) -> qparser.MultifieldParser:
+        parser = qparser.MultifieldParser(
+            list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS, group=qparser.OrGroup.factory(0.9)
+        )
+        # Readers type questions ("what is a sig?"), not query syntax: "?" and "*" are not
+        # wildcards, and "field:value" must not reach fields such as access.
+        for plugin_type in (qparser.WildcardPlugin, qparser.FieldsPlugin, qparser.BoostPlugin):
+            parser.remove_plugin_class(plugin_type)
+        return parser
+
+    def search(
+        self,
+        query_text: str,
+        *,
+        access: set[str] | None,
+        projects: list[str] | None = None,
+        kinds: list[str] | None = None,
+        page: int = 1,
+        page_size: int = 10,
+    ) -> SearchResults:
+        page, page_size = max(1, int(page)), max(1, int(page_size))
+        empty = SearchResults(
+            count=0, hits=[], page=page, page_size=page_size, facets={"project": {}, "kind": {}}
+        )
+        if not query_text or not query_text.strip():
+            return empty
+        searcher = self._searcher()
+        if searcher is None:
+            return empty
+        parser = self._parser(searcher.schema)
+        original = parser.parse(query_text)
+        suggestion = self._suggest(searcher, query_text)
+        scored = [original]
+        if suggestion:
+            scored.append(parser.parse(suggestion))
+        scored += self._proximity_queries(searcher.schema, suggestion or query_text)
+        if original is query.NullQuery and not suggestion:
+            return empty
+        final = query.Or(scored) if len(scored) > 1 else original
+
+        filter_query = self._filter(access=access, projects=projects, kinds=kinds)
+        facets = [
+            sorting.FieldFacet("project", maptype=sorting.Count),
+            sorting.FieldFacet("kind", maptype=sorting.Count),
+        ]
+        results = searcher.search(
+            final,
+            limit=page * page_size,
+            filter=filter_query,
+            groupedby={"project": facets[0], "kind": facets[1]},
+            terms=True,
+        )
+        results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+        results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+        count = len(results)
+        start = (page - 1) * page_size
+        hits = [self._hit(results, hit) for hit in results[start : start + page_size]]
+        return SearchResults(
+            count=count,
+            hits=hits,
+            page=page,
+            page_size=page_size,
+            facets={name: dict(results.groups(name)) for name in ("project", "kind")},
+            suggestion=suggestion,
+        )
+
+    def _filter(self, *, access, projects, kinds):
+        parts = []
+        if access is not None:
+            parts.append(
+                query.Or([query.Term("access", token) for token in sorted(access)] or [query.NullQuery])
+            )
+        if projects:
+            parts.append(query.Or([query.Term("project", p) for p in projects]))
+        if kinds:
+            parts.append(query.Or([query.Term("kind", k) for k in kinds]))
+        if not parts:
+            return None
+        return query.And(parts) if len(parts) > 1 else parts[0]
+
+    def _proximity_queries(self, schema, text: str) -> list[query.Query]:
+        """Reward documents where the query's words stand close together, as typed."""
+        extra = []
+        for fieldname, boost in PHRASE_BOOSTS.items():
+            words = [token.text for token in schema[fieldname].analyzer(text, mode="query")]
+            if len(words) >= 2:
+                extra.append(query.Phrase(fieldname, words, slop=PHRASE_SLOP, boost=boost))
+        return extra
+
+    def _suggest(self, searcher, query_text: str) -> str | None:
+        """The query with unknown (or rare look-alike) words replaced by frequent near spellings."""
+        reader = searcher.reader()
+        changed = False
+
+        def replace(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(0)
+            lowered = word.lower()
+            if len(lowered) < 4 or "'" in lowered:
+                return word
+            known = reader.doc_frequency("spell", lowered)
+            if known > 3:
+                return word
+            best, best_freq = None, 0
+            for maxdist in (1, 2) if len(lowered) >= 6 else (1,):
+                for candidate in reader.terms_within("spell", lowered, maxdist, prefix=1):
+                    if candidate == lowered:
+                        continue
+                    freq = reader.doc_frequency("spell", candidate)
+                    if freq > best_freq:
+                        best, best_freq = candidate, freq
+                if best:
+                    break
+            # A known but rare word is only doubted when a look-alike is far more common.
+            if best is None or (known and best_freq < 20 * known):
+                return word
+            changed = True
+            return best.capitalize() if word[:1].isupper() and word[1:].islower() else best
+
+        suggestion = _WORD.sub(replace, query_text)
+        return suggestion if changed else None
+
+    def _hit(self, results, hit) -> SearchHit:
+        body = hit.get("body") or ""
+        snippet = ""
+        if body:
+            try:
+                snippet = results.highlighter.highlight_hit(hit, "body", text=body[:HIGHLIGHT_CHARS], top=2)
+            except (KeyError, ValueError):
+                snippet = ""
+        if not snippet:
+            snippet = html.escape(body[:220]) + ("…" if len(body) > 220 else "")
+        return SearchHit(
+            uid=hit["uid"],
+            title=hit.get("title") or "",
+            path=hit.get("path") or "",
+            url=hit.get("url") or "",
+            kind=hit.get("kind") or "",
+            project=hit.get("project") or "",
+            score=round(float(hit.score or 0.0), 4),
+            highlights=snippet,
+        )
+
+    def status(self) -> dict:
+        try:
+            ix = self._open_or_create()
+            documents = ix.doc_count() if ix is not None else 0
+            return {"ok": True, "backend": "whoosh", "documents": documents, "path": str(self.index_dir)}
+        except Exception as exc:  # health checks report, never raise
+            return {"ok": False, "backend": "whoosh", "error": str(exc), "path": str(self.index_dir)}
+
+    def document_count(self) -> int:
+        ix = self._open_or_create()
+        return ix.doc_count() if ix is not None else 0
+
+
+SearchBackend = WhooshSearchBackend
