@@ -200,7 +200,9 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
     if fmt == "markdown":
         headings = extract_headings(body)
         title = derive_title(
-            front_matter=front_matter, headings_text=_outside_fences(body), fallback=_fallback_title(relative)
+            front_matter=front_matter,
+            headings_text=_outside_fences(body),
+            fallback=_fallback_title(relative, headings=headings, body=body),
         )
         rendered = None  # documents_upsert renders Markdown
     else:
@@ -231,7 +233,16 @@ def _outside_fences(text: str) -> str:
     return _FENCED_BLOCK.sub("", text)
 
 
-def _fallback_title(relative: str) -> str:
+_SETEXT_HEADING = re.compile(r"^([^\s#>`|-].*?)\s*\n(?:=+|-+)[ \t]*$", re.M)
+
+
+def _fallback_title(relative: str, *, headings: list[str] | None = None, body: str = "") -> str:
+    """Without a front-matter title or a level-1 heading: the first heading, a setext one, or the path."""
+    if headings:
+        return headings[0]
+    setext = _SETEXT_HEADING.search(body[:4000]) if body else None
+    if setext:
+        return setext.group(1).strip()
     return relative
 
 

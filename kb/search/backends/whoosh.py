@@ -27,10 +27,9 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from whoosh import index as whoosh_index
-from whoosh import qparser, query, scoring, sorting, writing
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh import qparser, query, scoring, writing
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
 
 from kb.search.backends.base import BaseSearchBackend, IndexEntry, SearchHit, SearchResults
 
@@ -40,13 +39,23 @@ INDEX_NAME = "glacier"
 FIELD_BOOSTS = {"title": 6.0, "headings": 2.5, "path": 2.0, "body": 1.0}
 PHRASE_BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.5}
 PHRASE_SLOP = 3
-HIGHLIGHT_CHARS = 60_000  # highlight within the start of long documents only; keeps p95 low
+HIGHLIGHT_CHARS = 200_000  # snippets come from the first 200k characters of a document
+SNIPPET_CHARS = 240
 WRITE_LOCK_TIMEOUT = 300.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']+")
+_SPELL_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+
+
+# Whoosh's stop words plus the question words newcomers type ("how do I ..."), which match
+# nearly every page and only slow searches down.
+STOP_WORDS = STOP_WORDS | {
+    "how", "do", "does", "did", "i", "what", "where", "who", "why", "which", "my", "me", "should",
+    "there", "about", "into", "its", "our", "so", "some", "than", "then", "these", "they", "those",
+}  # fmt: skip
 
 
 def _schema() -> Schema:
-    stem = StemmingAnalyzer()
+    stem = StemmingAnalyzer(stoplist=STOP_WORDS)
     return Schema(
         uid=ID(unique=True, stored=True),
         title=TEXT(analyzer=stem, stored=True),
@@ -119,7 +128,10 @@ class WhooshSearchBackend(BaseSearchBackend):
             pass
 
     def _fields(self, entry: IndexEntry) -> dict:
-        words = " ".join([entry.title, entry.headings, entry.body])
+        # The spelling dictionary needs each word once per document, not every occurrence.
+        words = " ".join(
+            {w.lower() for w in _SPELL_WORD.findall(" ".join([entry.title, entry.headings, entry.body]))}
+        )
         return {
             "uid": entry.uid,
             "title": entry.title,
@@ -140,7 +152,7 @@ class WhooshSearchBackend(BaseSearchBackend):
     def _writer(self, mergetype=None) -> Iterator[writing.IndexWriter]:
         with self._write_lock():
             ix = self._open_or_create(for_write=True)
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=256)
             try:
                 yield writer
             except BaseException:
@@ -238,40 +250,43 @@ class WhooshSearchBackend(BaseSearchBackend):
             return empty
         parser = self._parser(searcher.schema)
         original = parser.parse(query_text)
-        suggestion = self._suggest(searcher, query_text)
+        suggestion, corrections = self._suggest(searcher, query_text)
         scored = [original]
-        if suggestion:
-            scored.append(parser.parse(suggestion))
+        if corrections:
+            scored.append(parser.parse(" ".join(corrections)))
         scored += self._proximity_queries(searcher.schema, suggestion or query_text)
         if original is query.NullQuery and not suggestion:
             return empty
         final = query.Or(scored) if len(scored) > 1 else original
 
         filter_query = self._filter(access=access, projects=projects, kinds=kinds)
-        facets = [
-            sorting.FieldFacet("project", maptype=sorting.Count),
-            sorting.FieldFacet("kind", maptype=sorting.Count),
-        ]
-        results = searcher.search(
-            final,
-            limit=page * page_size,
-            filter=filter_query,
-            groupedby={"project": facets[0], "kind": facets[1]},
-            terms=True,
-        )
-        results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-        results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        count = len(results)
+        # One scored pass over every match: Whoosh cannot skip blocks under the proximity
+        # clauses anyway, and the full list gives the exact count and the facets.
+        results = searcher.search(final, limit=None, filter=filter_query)
         start = (page - 1) * page_size
-        hits = [self._hit(results, hit) for hit in results[start : start + page_size]]
+        stems = self._query_stems(searcher.schema, suggestion or query_text, extra=query_text)
+        hits = [self._hit(hit, stems) for hit in results[start : start + page_size]]
         return SearchResults(
-            count=count,
+            count=len(results),
             hits=hits,
             page=page,
             page_size=page_size,
-            facets={name: dict(results.groups(name)) for name in ("project", "kind")},
+            facets=self._facet_counts(searcher, [docnum for _, docnum in results.top_n]),
             suggestion=suggestion,
         )
+
+    def _facet_counts(self, searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        reader = searcher.reader()
+        for name in ("project", "kind"):
+            column = reader.column_reader(name)
+            counts: dict[str, int] = {}
+            for docnum in docnums:
+                value = column[docnum]
+                if value:
+                    counts[value] = counts.get(value, 0) + 1
+            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return facets
 
     def _filter(self, *, access, projects, kinds):
         parts = []
@@ -296,13 +311,13 @@ class WhooshSearchBackend(BaseSearchBackend):
                 extra.append(query.Phrase(fieldname, words, slop=PHRASE_SLOP, boost=boost))
         return extra
 
-    def _suggest(self, searcher, query_text: str) -> str | None:
-        """The query with unknown (or rare look-alike) words replaced by frequent near spellings."""
+    def _suggest(self, searcher, query_text: str) -> tuple[str | None, list[str]]:
+        """The query with unknown (or rare look-alike) words replaced by frequent near spellings,
+        and the replacement words themselves (searched alongside the original words)."""
         reader = searcher.reader()
-        changed = False
+        corrections: list[str] = []
 
         def replace(match: re.Match) -> str:
-            nonlocal changed
             word = match.group(0)
             lowered = word.lower()
             if len(lowered) < 4 or "'" in lowered:
@@ -323,22 +338,17 @@ class WhooshSearchBackend(BaseSearchBackend):
             # A known but rare word is only doubted when a look-alike is far more common.
             if best is None or (known and best_freq < 20 * known):
                 return word
-            changed = True
+            corrections.append(best)
             return best.capitalize() if word[:1].isupper() and word[1:].islower() else best
 
         suggestion = _WORD.sub(replace, query_text)
-        return suggestion if changed else None
+        return (suggestion, corrections) if corrections else (None, [])
 
-    def _hit(self, results, hit) -> SearchHit:
-        body = hit.get("body") or ""
-        snippet = ""
-        if body:
-            try:
-                snippet = results.highlighter.highlight_hit(hit, "body", text=body[:HIGHLIGHT_CHARS], top=2)
-            except (KeyError, ValueError):
-                snippet = ""
-        if not snippet:
-            snippet = html.escape(body[:220]) + ("…" if len(body) > 220 else "")
+    def _query_stems(self, schema, text: str, *, extra: str = "") -> list[str]:
+        stems = {token.text for token in schema["body"].analyzer(f"{text} {extra}", mode="query")}
+        return sorted(stems, key=len, reverse=True)
+
+    def _hit(self, hit, stems: list[str]) -> SearchHit:
         return SearchHit(
             uid=hit["uid"],
             title=hit.get("title") or "",
@@ -347,7 +357,7 @@ class WhooshSearchBackend(BaseSearchBackend):
             kind=hit.get("kind") or "",
             project=hit.get("project") or "",
             score=round(float(hit.score or 0.0), 4),
-            highlights=snippet,
+            highlights=snippet(hit.get("body") or "", stems),
         )
 
     def status(self) -> dict:
@@ -361,6 +371,46 @@ class WhooshSearchBackend(BaseSearchBackend):
     def document_count(self) -> int:
         ix = self._open_or_create()
         return ix.doc_count() if ix is not None else 0
+
+
+def snippet(text: str, stems: list[str], *, width: int = SNIPPET_CHARS) -> str:
+    """Escaped text around the densest cluster of query words, with <mark> around each.
+
+    Words are matched by stem prefix ("review" marks reviewer, reviewing), a regex pass
+    that stays fast on long documents where re-analysing the text would not.
+    """
+    text = text[:HIGHLIGHT_CHARS]
+    if not text:
+        return ""
+    pattern = (
+        re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+        if stems
+        else None
+    )
+    matches = list(pattern.finditer(text)) if pattern else []
+    if not matches:
+        return html.escape(text[:width]) + ("…" if len(text) > width else "")
+    best_start, best_score = matches[0].start(), 0
+    for i, first in enumerate(matches):
+        window = [m for m in matches[i:] if m.end() <= first.start() + width]
+        score = len({m.group(0).lower() for m in window}) * 10 + len(window)
+        if score > best_score:
+            best_start, best_score = first.start(), score
+    start = max(0, best_start - width // 4)
+    # Do not cut a word in half at the front.
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < best_start else start
+    end = min(len(text), start + width)
+    parts, cursor = [], start
+    for m in matches:
+        if m.start() < start or m.end() > end:
+            continue
+        parts.append(html.escape(text[cursor : m.start()]))
+        parts.append(f"<mark>{html.escape(m.group(0))}</mark>")
+        cursor = m.end()
+    parts.append(html.escape(text[cursor:end]))
+    return ("…" if start else "") + "".join(parts).strip() + ("…" if end < len(text) else "")
 
 
 SearchBackend = WhooshSearchBackend
