@@ -206,13 +206,17 @@ class WhooshSearchBackend(BaseSearchBackend):
     # Reading
 
     def _searcher(self):
-        """One searcher per thread, refreshed (cheaply) when the index has changed."""
+        """One searcher per thread, reopened when the index has changed.
+
+        Not Searcher.refresh(): it reuses segment readers and so misses deletions
+        committed to a segment it already holds.
+        """
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
-            fresh = searcher.refresh()
-            if fresh is not searcher:
-                self._local.searcher = fresh
-            return self._local.searcher
+            if searcher.up_to_date():
+                return searcher
+            searcher.close()
+            self._local.searcher = None
         ix = self._open_or_create()
         if ix is None:
             return None
