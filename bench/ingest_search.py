@@ -38,9 +38,13 @@ DEFAULT_CORPUS = next(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
-    parser.add_argument("--queries", help="TSV of query<TAB>relevant;paths (default bench/queries/<corpus>.tsv)")
+    parser.add_argument(
+        "--queries", help="TSV of query<TAB>relevant;paths (default bench/queries/<corpus>.tsv)"
+    )
     parser.add_argument("--latency-queries", type=int, default=240)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
@@ -48,7 +52,9 @@ def main() -> int:
     if not corpus.is_dir():
         print(f"corpus not found: {corpus}", file=sys.stderr)
         return 2
-    queries_file = Path(args.queries) if args.queries else REPO_ROOT / "bench" / "queries" / f"{corpus.name}.tsv"
+    queries_file = (
+        Path(args.queries) if args.queries else REPO_ROOT / "bench" / "queries" / f"{corpus.name}.tsv"
+    )
 
     workdir = Path(tempfile.mkdtemp(prefix="glacier-bench-"))
     # A private database and index: set before Django reads its settings.
@@ -94,7 +100,9 @@ def run(*, corpus: Path, queries_file: Path, workdir: Path, latency_n: int) -> i
 
     print()
     print(f"{'':34}{'Glacier':>12}{'bare Whoosh':>14}{'ratio':>9}")
-    print(f"{'first sync / index (s)':34}{first_s:>12.2f}{bare_s:>14.2f}{first_s / bare_s:>8.2f}x  (target <= 2x)")
+    print(
+        f"{'first sync / index (s)':34}{first_s:>12.2f}{bare_s:>14.2f}{first_s / bare_s:>8.2f}x  (target <= 2x)"
+    )
     print(f"{'documents':34}{docs:>12}{bare_docs:>14}")
     print(f"{'docs/s':34}{docs / first_s:>12.1f}{bare_docs / bare_s:>14.1f}")
     print(

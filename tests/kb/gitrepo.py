@@ -30,7 +30,9 @@ class GitRepo:
     def remove(self, relative: str) -> None:
         self._git("rm", "-q", relative)
 
-    def commit(self, message: str, *, author=ALICE, when: str | None = None, files: dict | None = None) -> str:
+    def commit(
+        self, message: str, *, author=ALICE, when: str | None = None, files: dict | None = None
+    ) -> str:
         for relative, content in (files or {}).items():
             self.write(relative, content)
         self._git("add", "-A")
@@ -44,7 +46,12 @@ class GitRepo:
         return self._git("rev-parse", "HEAD").strip()
 
     def _git(self, *args: str, env: dict | None = None) -> str:
-        full_env = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_SYSTEM": "/dev/null", **(env or {})}
+        full_env = {
+            **os.environ,
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_CONFIG_SYSTEM": "/dev/null",
+            **(env or {}),
+        }
         return subprocess.run(
             ["git", "-C", str(self.path), *args],
             check=True,
@@ -75,6 +82,8 @@ def docs_repo(path: Path) -> GitRepo:
     repo.commit(
         "Polish the guide",
         author=CAROL,
-        files={"docs/guide.md": "# Contributor Guide\n\n## Getting started\n\nFork the repository, then open a pull request.\n"},
+        files={
+            "docs/guide.md": "# Contributor Guide\n\n## Getting started\n\nFork the repository, then open a pull request.\n"
+        },
     )
     return repo

@@ -61,7 +61,9 @@ def test_modified_file_updates_and_deleted_file_leaves_db_and_search(tmp_path):
     assert paths_found("tests") == ["docs/reviewing.md"]
     repo.remove("docs/reviewing.md")
     repo.commit(
-        "Rewrite the guide", author=BOB, files={"docs/guide.md": "# Contributor Guide\n\nUse the gizmo flux.\n"}
+        "Rewrite the guide",
+        author=BOB,
+        files={"docs/guide.md": "# Contributor Guide\n\nUse the gizmo flux.\n"},
     )
     run = sync_target(str(repo.path))
     assert (run.added, run.updated, run.deleted, run.unchanged) == (0, 1, 1, 2)
@@ -88,7 +90,11 @@ def test_skips_are_recorded_on_the_sync_run(tmp_path, settings):
     assert run.added == 1 and run.skipped == 3 and run.status == SyncRun.Status.SUCCEEDED
     reasons = {skip["path"]: skip["reason"] for skip in SyncRun.objects.get(pk=run.pk).skips}
     assert set(reasons) == {"bin.txt", "big.md", "bad.md"}
-    assert "binary" in reasons["bin.txt"] and "larger than 2048" in reasons["big.md"] and "UTF-8" in reasons["bad.md"]
+    assert (
+        "binary" in reasons["bin.txt"]
+        and "larger than 2048" in reasons["big.md"]
+        and "UTF-8" in reasons["bad.md"]
+    )
 
 
 def test_front_matter_errors_are_recorded_and_the_document_kept(tmp_path):
@@ -133,7 +139,9 @@ def test_bad_targets_raise_clear_errors(tmp_path):
     with pytest.raises(SyncError, match="git could not clone"):
         sync_target(f"file://{tmp_path}/nothing-here.git", slug="ghost")
     failed = SyncRun.objects.get(project__slug="ghost")
-    assert failed.status == SyncRun.Status.FAILED and failed.errors[0]["error"].startswith("git could not clone")
+    assert failed.status == SyncRun.Status.FAILED and failed.errors[0]["error"].startswith(
+        "git could not clone"
+    )
 
 
 def test_github_targets_dispatch_to_the_github_sync(tmp_path, monkeypatch):

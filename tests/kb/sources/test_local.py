@@ -106,5 +106,7 @@ def test_title_falls_back_to_first_heading_then_setext_then_path(tmp_path):
 def test_progress_is_reported_per_file(tmp_path):
     docs_repo(tmp_path / "repo")
     seen = []
-    read_local_tree(tmp_path / "repo", max_bytes=MiB, progress=lambda done, total, path: seen.append((done, total)))
+    read_local_tree(
+        tmp_path / "repo", max_bytes=MiB, progress=lambda done, total, path: seen.append((done, total))
+    )
     assert seen[-1] == (4, 4) and len(seen) == 4
