@@ -28,8 +28,9 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from whoosh import index as whoosh_index
 from whoosh import qparser, query, scoring, writing
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.analysis import STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.lang.porter import stem as porter_stem
 
 from kb.search.backends.base import BaseSearchBackend, IndexEntry, SearchHit, SearchResults
 
@@ -54,8 +55,51 @@ STOP_WORDS = STOP_WORDS | {
 }  # fmt: skip
 
 
+_STEMS: dict[str, str] = {}  # token -> stem ("" for a stop word); shared, bounded below
+_STEM_CACHE_LIMIT = 500_000
+
+
+class LowerStopStemFilter(Filter):
+    """Lowercase, drop stop words (renumbering positions) and Porter-stem in one pass.
+
+    The same result as Whoosh's LowercaseFilter | StopFilter | StemFilter, but one
+    generator and one dictionary lookup per token instead of three stages: indexing
+    spends most of its time in these per-token steps.
+    """
+
+    def __init__(self, stoplist=STOP_WORDS, minsize: int = 2):
+        self.stops = frozenset(stoplist)
+        self.min = minsize
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __call__(self, tokens):
+        stems, stops, minsize = _STEMS, self.stops, self.min
+        pos = None
+        for t in tokens:
+            text = t.text
+            stem = stems.get(text)
+            if stem is None:
+                lowered = text.lower()
+                stem = "" if len(lowered) < minsize or lowered in stops else porter_stem(lowered)
+                if len(stems) < _STEM_CACHE_LIMIT:
+                    stems[text] = stem
+            if stem:
+                if t.positions:
+                    pos = t.pos if pos is None else pos + 1
+                    t.pos = pos
+                t.text = stem
+                t.stopped = False
+                yield t
+            elif not t.removestops:
+                t.text = text.lower()
+                t.stopped = True
+                yield t
+
+
 def _schema() -> Schema:
-    stem = StemmingAnalyzer(stoplist=STOP_WORDS)
+    stem = RegexTokenizer() | LowerStopStemFilter(STOP_WORDS)
     return Schema(
         uid=ID(unique=True, stored=True),
         title=TEXT(analyzer=stem, stored=True),
