@@ -96,7 +96,9 @@ def documents_upsert(
 
 
 @transaction.atomic
-def _upsert_batch(*, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool) -> UpsertResult:
+def _upsert_batch(
+    *, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool
+) -> UpsertResult:
     by_key = {item.key: item for item in batch}  # last one wins if a source repeats a key
     existing = dict(
         Document.objects.filter(project=project, source=source, key__in=by_key).values_list("key", "sha256")

@@ -375,7 +375,7 @@ class WhooshSearchBackend(BaseSearchBackend):
                 return word
             best, best_freq = None, 0
             for maxdist in (1, 2) if len(lowered) >= 6 else (1,):
-                for candidate in reader.terms_within("spell", lowered, maxdist, prefix=1):
+                for candidate in _terms_within(reader, "spell", lowered, maxdist):
                     if candidate == lowered:
                         continue
                     freq = reader.doc_frequency("spell", candidate)
@@ -421,6 +421,18 @@ class WhooshSearchBackend(BaseSearchBackend):
         return ix.doc_count() if ix is not None else 0
 
 
+def _terms_within(reader, fieldname: str, word: str, maxdist: int) -> set[str]:
+    """Words within `maxdist` edits sharing the first letter, from every segment.
+
+    Each segment answers with a Levenshtein automaton; MultiReader would fall back to
+    measuring the distance to every word in the index.
+    """
+    found: set[str] = set()
+    for leaf, _offset in reader.leaf_readers():
+        found.update(leaf.terms_within(fieldname, word, maxdist, prefix=1))
+    return found
+
+
 def snippet(text: str, stems: list[str], *, width: int = SNIPPET_CHARS) -> str:
     """Escaped text around the densest cluster of query words, with <mark> around each.
 
@@ -439,11 +451,23 @@ def snippet(text: str, stems: list[str], *, width: int = SNIPPET_CHARS) -> str:
     if not matches:
         return html.escape(text[:width]) + ("…" if len(text) > width else "")
     best_start, best_score = matches[0].start(), 0
-    for i, first in enumerate(matches):
-        window = [m for m in matches[i:] if m.end() <= first.start() + width]
-        score = len({m.group(0).lower() for m in window}) * 10 + len(window)
+    window_words: dict[str, int] = {}
+    right = 0
+    for left, first in enumerate(matches):  # a sliding window over the matches: linear time
+        while right < len(matches) and matches[right].end() <= first.start() + width:
+            word = matches[right].group(0).lower()
+            window_words[word] = window_words.get(word, 0) + 1
+            right += 1
+        if right <= left:  # a single match longer than the window: never the centre
+            right = left + 1
+            continue
+        score = len(window_words) * 10 + (right - left)
         if score > best_score:
             best_start, best_score = first.start(), score
+        word = first.group(0).lower()
+        window_words[word] -= 1
+        if not window_words[word]:
+            del window_words[word]
     start = max(0, best_start - width // 4)
     # Do not cut a word in half at the front.
     if start:

@@ -202,3 +202,11 @@ def test_concurrent_writers_never_lose_a_write(backend):
         thread.join(timeout=120)
     assert errors == []
     assert backend.search("parallel writer", access=None, page_size=50).count == 30
+
+
+def test_snippet_of_a_long_document_centres_on_the_matches(backend):
+    body = "filler words here. " * 3000 + "The zeppelin hangar opens at dawn. " + "more filler. " * 3000
+    backend.index([entry("doc:40", "Long", body)])
+    snippet = backend.search("zeppelin hangar", access=None).hits[0].highlights
+    assert "<mark>zeppelin</mark>" in snippet.lower() and "<mark>hangar</mark>" in snippet.lower()
+    assert len(snippet) < 600

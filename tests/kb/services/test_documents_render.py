@@ -11,7 +11,9 @@ def test_big_batches_render_in_parallel_with_the_same_sanitised_result(monkeypat
     project = Project.objects.create(slug="many", name="Many")
     monkeypatch.setattr(documents, "PARALLEL_RENDER_MIN_ITEMS", 5)
     items = [
-        DocumentInput(kind="doc", key=f"p{n}.md", title=f"P{n}", body=f"# P{n}\n\n<script>x()</script>**bold {n}**")
+        DocumentInput(
+            kind="doc", key=f"p{n}.md", title=f"P{n}", body=f"# P{n}\n\n<script>x()</script>**bold {n}**"
+        )
         for n in range(12)
     ]
     documents_upsert(project=project, source="local", items=items, index=False)
@@ -26,7 +28,9 @@ def test_explicit_html_is_kept():
     documents_upsert(
         project=project,
         source="local",
-        items=[DocumentInput(kind="owners", key="OWNERS", title="OWNERS", body="a: b", html="<pre>a: b</pre>")],
+        items=[
+            DocumentInput(kind="owners", key="OWNERS", title="OWNERS", body="a: b", html="<pre>a: b</pre>")
+        ],
         index=False,
     )
     assert Document.objects.get().html == "<pre>a: b</pre>"

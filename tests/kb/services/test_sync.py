@@ -232,3 +232,20 @@ def test_two_concurrent_syncs_leave_exactly_one_copy(tmp_path):
     assert [r.added for r in runs] == [34, 0] and runs[1].unchanged == 34
     assert get_search_backend().status()["documents"] == 34
     assert search_run(user=None, query="concurrent body", page_size=50).count == 30
+
+
+def test_one_transaction_indexes_in_one_write(tmp_path, monkeypatch):
+    repo = docs_repo(tmp_path / "widgets")
+    for n in range(12):
+        repo.write(f"docs/extra{n}.md", f"# Extra {n}\n")
+    repo.commit("extras")
+    backend = get_search_backend()
+    writes = []
+    original = backend.index
+    monkeypatch.setattr(backend, "index", lambda entries: writes.append(1) or original(entries))
+    from kb.services import documents
+
+    monkeypatch.setattr(documents.documents_upsert, "__kwdefaults__", {"batch_size": 5, "index": True})
+    run = sync_target(str(repo.path))
+    assert run.added == 16 and writes == [1]
+    assert backend.status()["documents"] == 16
