@@ -198,7 +198,9 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
         authors = []
 
     if fmt == "markdown":
-        headings = extract_headings(body)
+        headings = extract_headings(body) + [
+            m.group(1).strip() for m in _SETEXT_HEADING.finditer(_outside_fences(body))
+        ]
         title = derive_title(
             front_matter=front_matter,
             headings_text=_outside_fences(body),
@@ -233,16 +235,18 @@ def _outside_fences(text: str) -> str:
     return _FENCED_BLOCK.sub("", text)
 
 
-_SETEXT_HEADING = re.compile(r"^([^\s#>`|-].*?)\s*\n(?:=+|-+)[ \t]*$", re.M)
+_SETEXT_HEADING = re.compile(r"^([^\s#>`|-].*?)[ \t]*\n(?:=+|-+)[ \t]*$", re.M)
+_SETEXT_TITLE = re.compile(r"^([^\s#>`|-].*?)[ \t]*\n=+[ \t]*$", re.M)
 
 
 def _fallback_title(relative: str, *, headings: list[str] | None = None, body: str = "") -> str:
-    """Without a front-matter title or a level-1 heading: the first heading, a setext one, or the path."""
-    if headings:
-        return headings[0]
-    setext = _SETEXT_HEADING.search(body[:4000]) if body else None
+    """Without a front-matter title or an ATX level-1 heading: a setext level-1 heading
+    ("Title\n====="), else the first heading of any level, else the path."""
+    setext = _SETEXT_TITLE.search(_outside_fences(body[:20000])) if body else None
     if setext:
         return setext.group(1).strip()
+    if headings:
+        return headings[0]
     return relative
 
 

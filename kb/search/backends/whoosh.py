@@ -37,7 +37,9 @@ from kb.search.backends.base import BaseSearchBackend, IndexEntry, SearchHit, Se
 logger = logging.getLogger(__name__)
 
 INDEX_NAME = "glacier"
-FIELD_BOOSTS = {"title": 6.0, "headings": 2.5, "path": 2.0, "body": 1.0}
+# "exact" holds the title and headings unstemmed, so the very word typed ("approver")
+# outranks its stem-mates ("approve", "approval") in the places that name a topic.
+FIELD_BOOSTS = {"title": 6.0, "headings": 2.5, "exact": 3.0, "path": 2.0, "body": 1.0}
 PHRASE_BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.5}
 PHRASE_SLOP = 3
 HIGHLIGHT_CHARS = 200_000  # snippets come from the first 200k characters of a document
@@ -106,7 +108,8 @@ def _schema() -> Schema:
         headings=TEXT(analyzer=stem),
         body=TEXT(analyzer=stem, stored=True),
         # "sig-node/README.md" -> sig, node, readme, md
-        path=TEXT(analyzer=RegexTokenizer(r"[A-Za-z0-9]+") | LowercaseFilter(), stored=True, phrase=False),
+        path=TEXT(analyzer=RegexTokenizer(r"[A-Za-z0-9]+") | LowerStopStemFilter(STOP_WORDS), stored=True, phrase=False),
+        exact=TEXT(analyzer=RegexTokenizer() | LowercaseFilter() | StopFilter(STOP_WORDS), phrase=False),
         # Unstemmed words of title, headings and body: the dictionary for "did you mean".
         spell=TEXT(analyzer=RegexTokenizer(r"[A-Za-z][A-Za-z']+") | LowercaseFilter() | StopFilter(),
                    phrase=False),
@@ -180,6 +183,7 @@ class WhooshSearchBackend(BaseSearchBackend):
             "uid": entry.uid,
             "title": entry.title,
             "headings": entry.headings,
+            "exact": f"{entry.title}\n{entry.headings}",
             "body": entry.body,
             "path": entry.path,
             "spell": words,

@@ -99,8 +99,12 @@ def test_title_falls_back_to_first_heading_then_setext_then_path(tmp_path):
     (tmp_path / "a.md").write_text("```sh\n# install the tool\n```\n\n## Logging\n\ntext\n")
     (tmp_path / "b.md").write_text("Getting started locally\n-----------------------\n\ntext\n")
     (tmp_path / "c.md").write_text("no headings at all\n")
-    titles = {item.key: item.title for item in read_local_tree(tmp_path, max_bytes=MiB).items}
-    assert titles == {"a.md": "Logging", "b.md": "Getting started locally", "c.md": "c.md"}
+    (tmp_path / "d.md").write_text("API Conventions\n===============\n\nintro\n\n## Types (Kinds)\n")
+    tree = read_local_tree(tmp_path, max_bytes=MiB)
+    titles = {item.key: item.title for item in tree.items}
+    assert titles == {"a.md": "Logging", "b.md": "Getting started locally", "c.md": "c.md", "d.md": "API Conventions"}
+    headings = {item.key: item.headings for item in tree.items}
+    assert headings["d.md"] == ["Types (Kinds)", "API Conventions"]
 
 
 def test_progress_is_reported_per_file(tmp_path):
