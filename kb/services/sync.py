@@ -67,7 +67,7 @@ def sync_target(target: str, *, slug: str | None = None, progress: Progress | No
     github = _GITHUB_TARGET.match(target)
     if github:
         full_name = f"{github['owner']}/{github['name']}"
-        project = _project_for(slug or github["name"], repository=full_name, github_repo=full_name)
+        project = _project_for(slug or github["name"], github_repo=full_name)
         return _github_sync()(project=project, full_name=full_name)
     if target.startswith("github:"):
         raise SyncError(f"{target!r} is not of the form github:OWNER/NAME.")
@@ -146,17 +146,19 @@ def _announce(sync_run: SyncRun) -> None:
             )
 
 
-def _project_for(slug_source: str, *, repository: str, github_repo: str = "") -> Project:
+def _project_for(slug_source: str, *, repository: str = "", github_repo: str = "") -> Project:
+    """The project for a target, created on first sync; records where its content comes from."""
     slug = slugify(slug_source)[:100]
     if not slug:
         raise SyncError(f"Cannot make a project slug from {slug_source!r}; pass --project SLUG.")
-    defaults = {"name": slug_source, "repository": repository, "github_repo": github_repo}
-    project, created = Project.objects.get_or_create(slug=slug, defaults=defaults)
-    changed = [name for name, value in (("repository", repository), ("github_repo", github_repo))
-               if value and getattr(project, name) != value and not (name == "repository" and github_repo)]  # fmt: skip
+    wanted = {
+        name: value for name, value in (("repository", repository), ("github_repo", github_repo)) if value
+    }
+    project, created = Project.objects.get_or_create(slug=slug, defaults={"name": slug_source, **wanted})
+    changed = [name for name, value in wanted.items() if getattr(project, name) != value]
     if not created and changed:
         for name in changed:
-            setattr(project, name, defaults[name])
+            setattr(project, name, wanted[name])
         project.save(update_fields=[*changed, "updated_at"])
     return project
 

@@ -159,7 +159,8 @@ def test_github_targets_dispatch_to_the_github_sync(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "kb.services.github_sync", fake)
     run = sync_target("github:octo/widgets")
     assert calls == [("widgets", "octo/widgets")] and run.source == "github"
-    assert Project.objects.get(slug="widgets").github_repo == "octo/widgets"
+    project = Project.objects.get(slug="widgets")
+    assert project.github_repo == "octo/widgets" and project.repository == ""
 
 
 def test_sync_finished_is_sent_on_commit_and_a_failing_receiver_is_only_logged(tmp_path, caplog):
