@@ -102,7 +102,12 @@ def test_title_falls_back_to_first_heading_then_setext_then_path(tmp_path):
     (tmp_path / "d.md").write_text("API Conventions\n===============\n\nintro\n\n## Types (Kinds)\n")
     tree = read_local_tree(tmp_path, max_bytes=MiB)
     titles = {item.key: item.title for item in tree.items}
-    assert titles == {"a.md": "Logging", "b.md": "Getting started locally", "c.md": "c.md", "d.md": "API Conventions"}
+    assert titles == {
+        "a.md": "Logging",
+        "b.md": "Getting started locally",
+        "c.md": "c.md",
+        "d.md": "API Conventions",
+    }
     headings = {item.key: item.headings for item in tree.items}
     assert headings["d.md"] == ["Types (Kinds)", "API Conventions"]
 
