@@ -46,7 +46,8 @@ HIGHLIGHT_CHARS = 200_000  # snippets come from the first 200k characters of a d
 SNIPPET_CHARS = 240
 WRITE_LOCK_TIMEOUT = 300.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']+")
-_SPELL_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+# Suggestions are only sought for words of 4+ letters, so shorter ones need no dictionary entry.
+_SPELL_WORD = re.compile(r"[A-Za-z][A-Za-z']{3,}")
 
 
 # Whoosh's stop words plus the question words newcomers type ("how do I ..."), which match
