@@ -311,6 +311,7 @@ class WhooshSearchBackend(BaseSearchBackend):
         if original is query.NullQuery and not suggestion:
             return empty
         final = query.Or(scored) if len(scored) > 1 else original
+        final = _without_ubiquitous_body_terms(final, searcher)
 
         filter_query = self._filter(access=access, projects=projects, kinds=kinds)
         # One scored pass over every match: Whoosh cannot skip blocks under the proximity
@@ -424,6 +425,35 @@ class WhooshSearchBackend(BaseSearchBackend):
     def document_count(self) -> int:
         ix = self._open_or_create()
         return ix.doc_count() if ix is not None else 0
+
+
+UBIQUITOUS_SHARE = 0.6  # a body word found in more than this share of documents...
+BODY_FIELDS = {"body", "path"}
+
+
+def _without_ubiquitous_body_terms(q: query.Query, searcher) -> query.Query:
+    """Drop body/path clauses for words nearly every document contains ("kubernetes" in the
+    Kubernetes docs), when the query has other words.
+
+    Such a clause barely changes the ranking (its IDF is near zero) yet makes the search
+    score every document; the word still counts where it is rare and telling: in titles
+    and headings.
+    """
+    limit = max(50, int(searcher.doc_count() * UBIQUITOUS_SHARE))
+    terms = {(f, t) for f, t in q.iter_all_terms() if f in BODY_FIELDS}
+    common = {(f, t) for f, t in terms if searcher.doc_frequency(f, t) > limit}
+    if not common or len({t for _, t in common}) == len({t for _, t in terms}):
+        return q
+
+    def prune(node):
+        if isinstance(node, query.Term) and (node.fieldname, node.text) in common:
+            return query.NullQuery
+        if isinstance(node, query.CompoundQuery):
+            node = node.copy()
+            node.subqueries = [prune(child) for child in node.subqueries]
+        return node
+
+    return prune(q).normalize()
 
 
 def _terms_within(reader, fieldname: str, word: str, maxdist: int) -> set[str]:
