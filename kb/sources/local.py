@@ -198,13 +198,12 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
         authors = []
 
     if fmt == "markdown":
-        headings = extract_headings(body) + [
-            m.group(1).strip() for m in _SETEXT_HEADING.finditer(_outside_fences(body))
-        ]
+        prose, setext = _scan_markdown(body)
+        headings = extract_headings(body) + [text for text, _level in setext]
         title = derive_title(
             front_matter=front_matter,
-            headings_text=_outside_fences(body),
-            fallback=_fallback_title(relative, headings=headings, body=body),
+            headings_text=prose,
+            fallback=_fallback_title(relative, headings=headings, setext=setext),
         )
         rendered = None  # documents_upsert renders Markdown
     else:
@@ -227,24 +226,42 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
     )
 
 
-_FENCED_BLOCK = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.S | re.M)
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_SETEXT_UNDERLINE = re.compile(r"^(=+|-+)[ \t]*$")
+_NOT_SETEXT_TEXT = re.compile(r"^(\s|#|>|`|\||-|\*|\d+\.\s)")
 
 
-def _outside_fences(text: str) -> str:
-    """The text without fenced code, so a shell comment ("# install") is never taken for a title."""
-    return _FENCED_BLOCK.sub("", text)
+def _scan_markdown(text: str) -> tuple[str, list[tuple[str, int]]]:
+    """One pass over the lines: the text outside fenced code (so a shell comment such as
+    "# install" is never taken for a title) and the setext headings as (text, level)."""
+    prose: list[str] = []
+    setext: list[tuple[str, int]] = []
+    fence = None
+    previous = ""
+    for line in text.split("\n"):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1) == fence:
+                fence = None
+            previous = ""
+            continue
+        if opened:
+            fence, previous = opened.group(1), ""
+            continue
+        prose.append(line)
+        underline = _SETEXT_UNDERLINE.match(line)
+        if underline and previous.strip() and not _NOT_SETEXT_TEXT.match(previous):
+            setext.append((previous.strip(), 1 if underline.group(1)[0] == "=" else 2))
+        previous = line
+    return "\n".join(prose), setext
 
 
-_SETEXT_HEADING = re.compile(r"^([^\s#>`|-].*?)[ \t]*\n(?:=+|-+)[ \t]*$", re.M)
-_SETEXT_TITLE = re.compile(r"^([^\s#>`|-].*?)[ \t]*\n=+[ \t]*$", re.M)
-
-
-def _fallback_title(relative: str, *, headings: list[str] | None = None, body: str = "") -> str:
+def _fallback_title(relative: str, *, headings: list[str] | None = None, setext=()) -> str:
     """Without a front-matter title or an ATX level-1 heading: a setext level-1 heading
     ("Title\n====="), else the first heading of any level, else the path."""
-    setext = _SETEXT_TITLE.search(_outside_fences(body[:20000])) if body else None
-    if setext:
-        return setext.group(1).strip()
+    for text, level in setext:
+        if level == 1:
+            return text
     if headings:
         return headings[0]
     return relative
