@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kb.models import Document, Project, ProjectMembership, SearchQuery, SyncRun
+from kb.models import Document, Project, ProjectMembership, SearchEntry, SearchQuery, SearchWord, SyncRun
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,3 +46,31 @@ class SearchQueryAdmin(admin.ModelAdmin):
     list_display = ["query", "project", "kind", "result_count", "took_ms", "via", "created_at"]
     list_filter = ["via", "project"]
     search_fields = ["query"]
+
+
+@admin.register(SearchEntry)
+class SearchEntryAdmin(admin.ModelAdmin):
+    """Rows of the PostgreSQL search backend; rebuilt by `manage.py kb reindex`, read-only here."""
+
+    list_display = ["uid", "project", "kind", "title", "boost", "updated_at"]
+    list_filter = ["project", "kind"]
+    search_fields = ["uid", "title", "path"]
+    exclude = ["search_vector"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SearchWord)
+class SearchWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "documents"]
+    search_fields = ["word"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
