@@ -57,3 +57,16 @@ def test_reindex_rebuilds_from_the_database(tmp_path):
     run("sync", str(tmp_path / "widgets"))
     assert "Indexed 4 entries" in run("reindex")
     assert json.loads(run("search", "contributor guide", "--json"))["count"] >= 1
+
+
+class FakeTerminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_sync_draws_a_progress_bar_on_a_terminal(tmp_path, capsys):
+    docs_repo(tmp_path / "widgets")
+    out = FakeTerminal()
+    call_command("kb", "sync", str(tmp_path / "widgets"), stdout=out)
+    assert "4/4" in capsys.readouterr().err  # tqdm draws on stderr
+    assert "Took" in out.getvalue()
