@@ -47,6 +47,12 @@ def main() -> int:
     )
     parser.add_argument("--latency-queries", type=int, default=240)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER_URL",
+        help="also measure the PostgreSQL search backend: postgres://user@host:port (a throw-away database "
+        "is created on that server and dropped afterwards)",
+    )
     args = parser.parse_args()
     corpus = Path(args.corpus).resolve()
     if not corpus.is_dir():
@@ -61,7 +67,13 @@ def main() -> int:
     os.environ["GLACIER_VAR_DIR"] = str(workdir / "var")
     os.environ["GLACIER_INDEX_DIR"] = str(workdir / "var" / "index")
     os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("GLACIER_SEARCH_BACKEND", "kb.search.backends.whoosh")
+    os.environ["GLACIER_SEARCH_BACKEND"] = "kb.search.backends.whoosh"
+    scratch_db = None
+    if args.postgres:
+        scratch_db = _create_scratch_database(args.postgres)
+        os.environ["DATABASE_URL"] = f"{args.postgres.rstrip('/')}/{scratch_db}"
+        os.environ["GLACIER_SEARCH_BACKEND"] = "kb.search.backends.postgres"
+        print(f"Backend: PostgreSQL full-text search in the scratch database {scratch_db}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     (workdir / "var").mkdir(parents=True)
     sys.path.insert(0, str(REPO_ROOT))
@@ -70,6 +82,11 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+        if scratch_db:
+            from django.db import connections
+
+            connections.close_all()
+            _drop_scratch_database(args.postgres, scratch_db)
 
 
 def run(*, corpus: Path, queries_file: Path, workdir: Path, latency_n: int) -> int:
@@ -166,6 +183,22 @@ def run(*, corpus: Path, queries_file: Path, workdir: Path, latency_n: int) -> i
             for (text, g_rank), (_, b_rank) in zip(g_rows, b_rows, strict=True):
                 print(f"  {g_rank or '-':>3} {b_rank or '-':>3}  {text}")
     return 0
+
+
+def _create_scratch_database(server_url: str) -> str:
+    import psycopg
+
+    name = f"glacier_bench_{os.getpid()}"
+    with psycopg.connect(f"{server_url.rstrip('/')}/postgres", autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def _drop_scratch_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server_url.rstrip('/')}/postgres", autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _time_phases() -> dict[str, float]:
