@@ -44,9 +44,7 @@ def test_markdown_is_sanitised_on_store():
     documents_upsert(
         project=project,
         source="local",
-        items=[
-            item("x.md", "# T\n<script>alert(1)</script><a href='javascript:alert(1)' onclick='x()'>y</a>")
-        ],
+        items=[item("x.md", "# T\n<script>alert(1)</script><a href='javascript:alert(1)' onclick='x()'>y</a>")],
         index=False,
     )
     html = Document.objects.get().html
