@@ -7,7 +7,9 @@ from kb.models import (
     GlacierRevision,
     Project,
     ProjectMembership,
+    SearchEntry,
     SearchQuery,
+    SearchWord,
     SyncRun,
     Topic,
     TopicPin,
@@ -67,6 +69,22 @@ class SearchQueryAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(SearchEntry)
+class SearchEntryAdmin(admin.ModelAdmin):
+    """Rows of the PostgreSQL search backend; rebuilt by `manage.py kb reindex`, read-only here."""
+
+    list_display = ["uid", "project", "kind", "title", "boost", "updated_at"]
+    list_filter = ["project", "kind"]
+    search_fields = ["uid", "title", "path"]
+    exclude = ["search_vector"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["title", "project", "origin", "signature", "title_locked", "merged_into", "retired_at"]
@@ -119,3 +137,15 @@ class CompactionRunAdmin(admin.ModelAdmin):
         "revisions_created",
     ]
     list_filter = ["project", "skipped"]
+
+
+@admin.register(SearchWord)
+class SearchWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "documents"]
+    search_fields = ["word"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

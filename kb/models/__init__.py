@@ -1,7 +1,8 @@
 from kb.models.core import Document, Project, ProjectMembership, SearchQuery, SyncRun
 from kb.models.glacier import CompactionRun, GlacierPage, GlacierRevision, Topic, TopicPin
+from kb.models.search import SearchEntry, SearchWord
 
 __all__ = [
     "CompactionRun", "Document", "GlacierPage", "GlacierRevision", "Project", "ProjectMembership",
-    "SearchQuery", "SyncRun", "Topic", "TopicPin",
+    "SearchEntry", "SearchQuery", "SearchWord", "SyncRun", "Topic", "TopicPin",
 ]  # fmt: skip

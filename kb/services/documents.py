@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
-from kb.utils import batched
 
 from django.db import transaction
 
 from kb.models import Document, Project
 from kb.rendering import extract_headings, render_markdown
 from kb.services import search_index
+from kb.utils import batched
+
+# Rendering Markdown is the slowest step of a first sync; big batches use the other cores.
+PARALLEL_RENDER_MIN_ITEMS = 200
 
 UPSERT_FIELDS = [
     "kind", "path", "title", "body", "html", "headings", "sha256", "url", "last_changed_at",
@@ -88,7 +96,9 @@ def documents_upsert(
 
 
 @transaction.atomic
-def _upsert_batch(*, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool) -> UpsertResult:
+def _upsert_batch(
+    *, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool
+) -> UpsertResult:
     by_key = {item.key: item for item in batch}  # last one wins if a source repeats a key
     existing = dict(
         Document.objects.filter(project=project, source=source, key__in=by_key).values_list("key", "sha256")
@@ -103,6 +113,7 @@ def _upsert_batch(*, project: Project, source: str, batch: tuple[DocumentInput, 
         to_write.append(_build_document(project=project, source=source, item=item, digest=digest))
     if not to_write:
         return result
+    _render_pending(to_write)
     Document.objects.bulk_create(
         to_write,
         update_conflicts=True,
@@ -156,7 +167,8 @@ def _build_document(*, project: Project, source: str, item: DocumentInput, diges
         path=item.path,
         title=item.title[:500],
         body=item.body,
-        html=item.html if item.html is not None else render_markdown(item.body),
+        # None until _render_pending fills it (in parallel for big batches).
+        html=item.html,
         headings="\n".join(headings),
         sha256=digest,
         url=item.url,
@@ -166,6 +178,31 @@ def _build_document(*, project: Project, source: str, item: DocumentInput, diges
         is_private=item.is_private,
         created_by_id=item.created_by_id,
     )
+
+
+def _render_pending(documents: list[Document]) -> None:
+    pending = [doc for doc in documents if doc.html is None]
+    bodies = [doc.body for doc in pending]
+    for doc, html in zip(pending, _render_many(bodies), strict=True):
+        doc.html = html
+
+
+def _render_many(bodies: list[str]) -> list[str]:
+    workers = min(4, os.cpu_count() or 1)
+    # Fork only from a plain single-threaded process: a daemonic Celery pool child may not
+    # have children, and forking beside other threads can inherit a held lock.
+    if (
+        len(bodies) >= PARALLEL_RENDER_MIN_ITEMS
+        and workers > 1
+        and not multiprocessing.current_process().daemon
+        and threading.active_count() == 1
+    ):
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(render_markdown, bodies, chunksize=8))
+        except (OSError, BrokenProcessPool):
+            pass  # no processes to be had: render here instead
+    return [render_markdown(body) for body in bodies]
 
 
 def _link_parents(*, project: Project, source: str, items: list[DocumentInput], pks: dict[str, int]) -> None:

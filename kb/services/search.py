@@ -1,7 +1,8 @@
-"""Running a search for a reader: access filtering, the backend call, and the record kept of it.
+"""Searching the knowledge base on behalf of a reader, and recording the search.
 
-Every search is recorded as a SearchQuery so that zero-result and poorly served
-questions can later be reported as documentation gaps.
+Every search is kept as a SearchQuery (query, filters, result count, top score,
+time) so that zero-result and poorly served questions can be reported as
+documentation gaps.
 """
 
 from __future__ import annotations
@@ -13,36 +14,64 @@ from kb.models import Project, SearchQuery
 from kb.search import get_search_backend
 from kb.search.backends.base import SearchResults
 
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 500
+
+
+class SearchInputError(ValueError):
+    """A search parameter that cannot be used (e.g. page "abc"); the message names it."""
+
 
 def search_run(
     *,
     user,
     query: str,
-    project: str | None = None,
+    project: Project | str | None = None,
     kind: str | None = None,
-    page: int = 1,
-    page_size: int = 10,
+    page: int | str = 1,
+    page_size: int | str = 10,
     via: str = "web",
+    unrestricted: bool = False,
 ) -> SearchResults:
-    """Search what `user` may read; `project` is a slug, `kind` a Document.Kind value (or "glacier")."""
+    """Search what `user` may read. A blank query answers empty results and is not recorded.
+
+    `unrestricted` is for the operator's command line only: no access filtering.
+    `page` below 1 is treated as 1; a page past the end answers no hits (with the true count).
+    """
+    page = _positive_int(page, name="page")
+    page_size = min(_positive_int(page_size, name="page_size"), MAX_PAGE_SIZE)
+    text = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    project_slug = project.slug if isinstance(project, Project) else (project or None)
+    if not text:
+        return SearchResults(
+            count=0, hits=[], page=page, page_size=page_size, facets={"project": {}, "kind": {}}
+        )
     started = time.perf_counter()
     results = get_search_backend().search(
-        query,
-        access=user_access_tokens(user),
-        projects=[project] if project else None,
+        text,
+        access=None if unrestricted else user_access_tokens(user),
+        projects=[project_slug] if project_slug else None,
         kinds=[kind] if kind else None,
         page=page,
         page_size=page_size,
     )
     took_ms = (time.perf_counter() - started) * 1000
     SearchQuery.objects.create(
-        query=query[:500],
-        project=Project.objects.filter(slug=project).first() if project else None,
+        query=text,
+        project=Project.objects.filter(slug=project_slug).first() if project_slug else None,
         kind=kind or "",
         user=user if user is not None and user.is_authenticated else None,
         result_count=results.count,
         top_score=results.hits[0].score if results.hits else None,
-        took_ms=took_ms,
+        took_ms=round(took_ms, 3),
         via=via,
     )
     return results
+
+
+def _positive_int(value, *, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SearchInputError(f"{name} must be a whole number, not {value!r}.") from None
+    return max(1, number)

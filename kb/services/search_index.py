@@ -58,9 +58,29 @@ def index_documents(document_ids: Iterable[int]) -> int:
 
 
 def index_documents_on_commit(document_ids: Iterable[int]) -> None:
+    """Index after the commit; calls within one transaction share one index write (one segment)."""
     ids = list(document_ids)
-    if ids:
-        transaction.on_commit(lambda: index_documents(ids))
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        index_documents(ids)
+        return
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _PendingIndex):
+            callback.ids.extend(ids)
+            return
+    transaction.on_commit(_PendingIndex(ids))
+
+
+class _PendingIndex:
+    """The on-commit callback that indexes every document queued in the transaction."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = list(ids)
+
+    def __call__(self) -> None:
+        index_documents(dict.fromkeys(self.ids))
 
 
 def remove(uids: Iterable[str]) -> None:
@@ -84,4 +104,3 @@ def search_rebuild() -> int:
             yield from provider()
 
     return get_search_backend().rebuild(all_entries())
-
