@@ -4,7 +4,6 @@ The PostgreSQL variant needs a real server: under CI=true an unreachable server
 fails the run; elsewhere those cases are skipped with the reason.
 """
 
-import os
 import re
 import threading
 
@@ -12,6 +11,7 @@ import pytest
 from django.db import connection
 
 from kb.search.backends.base import IndexEntry
+from tests.conftest import require_service
 
 # Real commits: the concurrency case writes from several threads.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,11 +36,8 @@ def backend(request, settings, tmp_path):
     from django.utils.module_loading import import_string
 
     module = request.param
-    if module.endswith("postgres") and connection.vendor != "postgresql":
-        message = "the PostgreSQL search backend needs DATABASE_URL=postgres://... (PostgreSQL reachable)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true: {message}")
-        pytest.skip(message)
+    if module.endswith("postgres"):
+        require_service("postgres")
     instance = import_string(f"{module}.SearchBackend")({"INDEX_DIR": str(tmp_path / "index")})
     instance.clear()
     return instance
