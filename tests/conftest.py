@@ -193,3 +193,21 @@ def page(chromium_browser, live_server):
     browser_page = context.new_page()
     yield browser_page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(request):
+    """Run .delay() calls in-process, even when a real broker is configured.
+
+    Only tests that ask for the real `celery_worker` send tasks through the broker;
+    everywhere else a task call would wait for a worker that is not listening.
+    """
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
