@@ -188,7 +188,7 @@ def test_a_stream_that_keeps_failing_is_recorded_and_the_rest_is_kept(github_stu
 
 
 def test_malformed_items_are_recorded_and_the_rest_kept(github_stub, repo, project):
-    del repo.issues[5]["number"]
+    repo.issues[5]["title"] = None
     repo.comments[next(iter(repo.comments))]["issue_url"] = None
 
     run = github_sync(project=project, full_name="acme/widgets", include_docs=False)
