@@ -10,7 +10,7 @@ from kb.services.github_sync import github_sync
 from kb.sources.github import RateLimited
 from tests.github_stub import Fault
 
-from .conftest import T0, seed
+from .conftest import seed
 
 pytestmark = pytest.mark.django_db
 
