@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("kb.urls_hooks")),
     path("api/", include("kb.api.urls")),
     path("api/", include("onboarding.api.urls")),
     path("", include("onboarding.urls")),
