@@ -1,7 +1,6 @@
 """/api/handoff-notes/ — read, write and delete handoff notes (token auth for writes)."""
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError
@@ -94,7 +93,9 @@ class HandoffNoteViewSet(
         payload = HandoffNoteInputSerializer(data=data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
-        project = get_object_or_404(project_list(user=request.user), slug=values["project"])
+        project = project_list(user=request.user).filter(slug=values["project"]).first()
+        if project is None:
+            raise ValidationError({"project": [f"No project '{values['project']}' that you can see."]})
         if existing is not None and existing.project_id != project.pk:
             raise ValidationError({"project": ["A note cannot move to another project."]})
         try:
@@ -116,4 +117,3 @@ class HandoffNoteViewSet(
         except PermissionDenied as exc:
             raise ApiPermissionDenied(str(exc)) from exc
         return document
-

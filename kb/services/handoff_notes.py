@@ -92,7 +92,9 @@ def handoff_note_parse(text: str, *, fallback_title: str = "Handoff note") -> Pa
         if value is None:
             return ""
         if not isinstance(value, str | int | float):
-            raise HandoffNoteError(f"line {line_of(key)}: '{key}' must be a single value", field=key, line=line_of(key))
+            raise HandoffNoteError(
+                f"line {line_of(key)}: '{key}' must be a single value", field=key, line=line_of(key)
+            )
         return str(value).strip()
 
     date = meta.get("date")
@@ -103,14 +105,20 @@ def handoff_note_parse(text: str, *, fallback_title: str = "Handoff note") -> Pa
             date = dt.date.fromisoformat(date.strip())
         except ValueError as exc:
             raise HandoffNoteError(
-                f"line {line_of('date')}: 'date' must be YYYY-MM-DD, not {date!r}", field="date", line=line_of("date")
+                f"line {line_of('date')}: 'date' must be YYYY-MM-DD, not {date!r}",
+                field="date",
+                line=line_of("date"),
             ) from exc
     elif date is not None and not isinstance(date, dt.date):
-        raise HandoffNoteError(f"line {line_of('date')}: 'date' must be YYYY-MM-DD", field="date", line=line_of("date"))
+        raise HandoffNoteError(
+            f"line {line_of('date')}: 'date' must be YYYY-MM-DD", field="date", line=line_of("date")
+        )
     private = meta.get("private", True)
     if not isinstance(private, bool):
         raise HandoffNoteError(
-            f"line {line_of('private')}: 'private' must be true or false", field="is_private", line=line_of("private")
+            f"line {line_of('private')}: 'private' must be true or false",
+            field="is_private",
+            line=line_of("private"),
         )
     return ParsedNote(
         title=derive_title(front_matter=meta, headings_text=parsed.body, fallback=fallback_title),
@@ -167,7 +175,8 @@ def handoff_note_save(
     """
     existing = Document.objects.filter(project=project, source=SOURCE, key=key).first() if key else None
     if check_permission and not (
-        user_is_maintainer(author, project) or (existing is not None and author and existing.created_by_id == author.pk)
+        user_is_maintainer(author, project)
+        or (existing is not None and author and existing.created_by_id == author.pk)
     ):
         raise PermissionDenied("Only the project's maintainers may write handoff notes.")
     parsed = handoff_note_parse(note.text, fallback_title=fallback_title)
@@ -219,7 +228,9 @@ def handoff_note_save(
 
 @transaction.atomic
 def handoff_note_delete(*, document: Document, user) -> None:
-    if not (user_is_maintainer(user, document.project) or document.created_by_id == getattr(user, "pk", None)):
+    if not (
+        user_is_maintainer(user, document.project) or document.created_by_id == getattr(user, "pk", None)
+    ):
         raise PermissionDenied("Only the project's maintainers or the author may delete this note.")
     documents_delete(document_ids=[document.pk])
 
@@ -242,7 +253,9 @@ def handoff_notes_import(*, project: Project, directory: Path, author=None) -> I
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
-            report.errors.append({"path": relative, "line": None, "error": f"not valid UTF-8 (byte {exc.start})"})
+            report.errors.append(
+                {"path": relative, "line": None, "error": f"not valid UTF-8 (byte {exc.start})"}
+            )
             continue
         try:
             _, warnings = handoff_note_save(

@@ -21,7 +21,9 @@ class People:
         for user in (self.author, self.maintainer):
             ProjectMembership.objects.create(project=self.project, user=user, role="maintainer")
         ProjectMembership.objects.create(project=self.project, user=self.contributor, role="member")
-        ProjectMembership.objects.create(project=self.other_project, user=self.other_maintainer, role="maintainer")
+        ProjectMembership.objects.create(
+            project=self.other_project, user=self.other_maintainer, role="maintainer"
+        )
 
     def token(self, user) -> str:
         return Token.objects.get_or_create(user=user)[0].key

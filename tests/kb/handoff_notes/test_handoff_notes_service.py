@@ -45,7 +45,9 @@ def test_parse_errors_name_the_line(text, line, field):
 
 
 def test_save_makes_a_private_note_readable_by_the_successor(people):
-    note, warnings = handoff_note_save(project=people.project, author=people.author, note=NoteInput(text=NOTE))
+    note, warnings = handoff_note_save(
+        project=people.project, author=people.author, note=NoteInput(text=NOTE)
+    )
     assert not warnings
     assert note.kind == "handoff_note" and note.source == "notes" and note.is_private
     assert list(note.readers.all()) == [people.successor]
@@ -64,7 +66,9 @@ def test_only_maintainers_write_notes(people):
 
 def test_unknown_successor_is_a_field_error(people):
     with pytest.raises(HandoffNoteError) as caught:
-        handoff_note_save(project=people.project, author=people.author, note=NoteInput(text="x", successor="nobody"))
+        handoff_note_save(
+            project=people.project, author=people.author, note=NoteInput(text="x", successor="nobody")
+        )
     assert caught.value.field == "successor"
     assert not Document.objects.filter(kind="handoff_note").exists()
 
@@ -83,7 +87,10 @@ def test_changing_the_successor_swaps_the_reader_and_reindexes(people, django_ca
     note, _ = handoff_note_save(project=people.project, author=people.author, note=NoteInput(text=NOTE))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         handoff_note_save(
-            project=people.project, author=people.maintainer, key=note.key, note=NoteInput(text=NOTE, successor="carl")
+            project=people.project,
+            author=people.maintainer,
+            key=note.key,
+            note=NoteInput(text=NOTE, successor="carl"),
         )
     note.refresh_from_db()
     assert list(note.readers.all()) == [people.contributor]
