@@ -1,3 +1,5 @@
+"""The portal form for writing a handoff note (kept apart from kb/forms.py, which is the web helper's)."""
+
 from django import forms
 
 
