@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from kb.models import Document, Project, ProjectMembership, SearchQuery, SyncRun
+from kb.models import (
+    Document,
+    GitHubSyncState,
+    Project,
+    ProjectMembership,
+    SearchQuery,
+    SyncRun,
+    WebhookDelivery,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,3 +54,17 @@ class SearchQueryAdmin(admin.ModelAdmin):
     list_display = ["query", "project", "kind", "result_count", "took_ms", "via", "created_at"]
     list_filter = ["via", "project"]
     search_fields = ["query"]
+
+
+@admin.register(GitHubSyncState)
+class GitHubSyncStateAdmin(admin.ModelAdmin):
+    list_display = ["project", "full_name", "issues_since", "comments_since", "tree_sha", "updated_at"]
+    search_fields = ["project__slug", "full_name"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["delivery_id", "event", "action", "project", "enqueued_sync", "received_at"]
+    list_filter = ["event", "project"]
+    search_fields = ["delivery_id"]
+    readonly_fields = ["delivery_id", "event", "action", "project", "enqueued_sync", "received_at"]
