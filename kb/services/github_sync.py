@@ -78,13 +78,13 @@ def github_sync(
     `wait_on_rate_limit` defaults to True, except inside a Celery worker, where a
     rate limit raises RateLimited (after the run is saved) so the task can
     re-schedule itself instead of sleeping. `include_docs` defaults to "the
-    project has no local repository to read docs from".
+    project has no local checkout or git URL to read docs from".
     """
     full_name = full_name.strip().strip("/")
     if wait_on_rate_limit is None:
         wait_on_rate_limit = not _inside_celery_worker()
     if include_docs is None:
-        include_docs = not project.repository
+        include_docs = _docs_come_from_the_api(project=project, full_name=full_name)
     say = progress or (lambda message: logger.info("%s", message))
     warn = progress or (lambda message: logger.warning("%s", message))
     if sync_run is None:
@@ -386,6 +386,12 @@ def _finish(*, sync_run: SyncRun, project: Project, tally: _Tally, client: GitHu
         transaction.on_commit(
             lambda: sync_finished.send_robust(sender=SyncRun, project=project, sync_run=sync_run)
         )
+
+
+def _docs_come_from_the_api(*, project: Project, full_name: str) -> bool:
+    """True unless the project names a checkout or git URL of its own to read docs from."""
+    repository = project.repository.strip().lower()
+    return repository in {"", full_name.lower(), f"github:{full_name.lower()}"}
 
 
 def _inside_celery_worker() -> bool:
