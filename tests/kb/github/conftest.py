@@ -27,7 +27,9 @@ def project(db):
     return Project.objects.create(slug="widgets", name="Widgets", github_repo="acme/widgets")
 
 
-def seed(repo: StubRepo, *, issues: int, comments_per_issue: int = 0, start: datetime = T0, first_number: int = 1):
+def seed(
+    repo: StubRepo, *, issues: int, comments_per_issue: int = 0, start: datetime = T0, first_number: int = 1
+):
     """Issues (every fifth one a pull request) with comments, all with distinct update times."""
     moment = start
     for offset in range(issues):

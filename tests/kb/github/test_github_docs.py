@@ -102,7 +102,9 @@ def test_docs_are_left_to_the_local_checkout_when_the_project_has_one(github_stu
 
 
 @pytest.mark.parametrize("repository", ["", "acme/widgets", "github:acme/widgets"])
-def test_docs_come_from_the_api_when_the_repository_is_only_the_github_name(github_stub, repo, project, repository):
+def test_docs_come_from_the_api_when_the_repository_is_only_the_github_name(
+    github_stub, repo, project, repository
+):
     project.repository = repository
     project.save(update_fields=["repository"])
     github_sync(project=project, full_name="acme/widgets")

@@ -121,7 +121,15 @@ def test_incremental_sync_asks_only_for_what_changed(github_stub, repo, project)
         Fault.truncated(path=r"/issues/comments$", skip=1),
         Fault.truncated(path=r"/repos/acme/widgets$"),
     ],
-    ids=["primary-rate-limit", "secondary-rate-limit", "502-twice", "502-thrice", "timeout", "truncated-page", "truncated-repo"],
+    ids=[
+        "primary-rate-limit",
+        "secondary-rate-limit",
+        "502-twice",
+        "502-thrice",
+        "timeout",
+        "truncated-page",
+        "truncated-repo",
+    ],
 )
 def test_every_fault_ends_in_a_complete_duplicate_free_result(github_stub, repo, project, fault):
     clean = Project.objects.create(slug="clean", name="Clean")
@@ -146,7 +154,9 @@ def test_rate_limit_in_a_worker_raises_with_the_reset_time_and_keeps_progress(gi
         github_sync(project=project, full_name="acme/widgets", include_docs=False, wait_on_rate_limit=False)
 
     assert not caught.value.secondary
-    assert timedelta(seconds=100) < caught.value.reset_at - caught.value.reset_at.now(caught.value.reset_at.tzinfo)
+    assert timedelta(seconds=100) < caught.value.reset_at - caught.value.reset_at.now(
+        caught.value.reset_at.tzinfo
+    )
     run = SyncRun.objects.get(project=project)
     assert run.status == SyncRun.Status.PARTIAL
     assert run.errors[0]["reset_at"] == caught.value.reset_at.isoformat()
@@ -157,7 +167,9 @@ def test_rate_limit_in_a_worker_raises_with_the_reset_time_and_keeps_progress(gi
     assert Document.objects.filter(project=project).count() == ISSUES * (1 + COMMENTS_EACH)
 
 
-def test_a_rate_limit_longer_than_the_command_may_wait_is_reported_not_slept(github_stub, repo, project, settings):
+def test_a_rate_limit_longer_than_the_command_may_wait_is_reported_not_slept(
+    github_stub, repo, project, settings
+):
     settings.GITHUB_RATE_LIMIT_MAX_WAIT = 5
     github_stub.inject(Fault.rate_limit(path=r"/issues/comments$", reset_in=600))
 
@@ -176,7 +188,9 @@ def test_a_stream_that_keeps_failing_is_recorded_and_the_rest_is_kept(github_stu
     assert run.status == SyncRun.Status.PARTIAL
     assert run.errors[0]["item"] == "comments" and "502" in run.errors[0]["error"]
     assert Document.objects.filter(project=project, kind__in=["issue", "pull_request"]).count() == ISSUES
-    assert Document.objects.filter(project=project, kind="comment").count() == 100  # the page before the outage
+    assert (
+        Document.objects.filter(project=project, kind="comment").count() == 100
+    )  # the page before the outage
 
     github_stub.faults.clear()
     github_stub.clear_log()

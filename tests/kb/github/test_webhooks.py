@@ -40,7 +40,9 @@ def payload(action="opened", **extra):
     return {"action": action, "repository": {"full_name": "acme/widgets"}, **extra}
 
 
-def test_signed_issues_event_enqueues_an_incremental_sync(client, hooked, github_stub, django_capture_on_commit_callbacks):
+def test_signed_issues_event_enqueues_an_incremental_sync(
+    client, hooked, github_stub, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = deliver(client, "issues", payload(issue={"number": 1}))
 
@@ -52,7 +54,9 @@ def test_signed_issues_event_enqueues_an_incremental_sync(client, hooked, github
 
 
 @pytest.mark.parametrize("event", ["issue_comment", "push"])
-def test_comment_and_push_events_enqueue_a_sync_too(client, hooked, github_stub, django_capture_on_commit_callbacks, event):
+def test_comment_and_push_events_enqueue_a_sync_too(
+    client, hooked, github_stub, django_capture_on_commit_callbacks, event
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = deliver(client, event, payload())
     assert response.status_code == 202
@@ -91,7 +95,9 @@ def test_unknown_repository_or_unsigned_project_is_403(client, hooked):
     assert deliver(client, "issues", payload(), signature=sign(body, "")).status_code == 403
 
 
-def test_a_replayed_delivery_is_processed_once(client, hooked, github_stub, django_capture_on_commit_callbacks):
+def test_a_replayed_delivery_is_processed_once(
+    client, hooked, github_stub, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = deliver(client, "issues", payload(), delivery="same-id")
     requests_after_first = len(github_stub.requests)
@@ -111,7 +117,9 @@ def test_ping_answers_200_without_syncing(client, hooked, django_capture_on_comm
     assert not callbacks
 
 
-def test_form_encoded_deliveries_are_verified_over_the_raw_body(client, hooked, django_capture_on_commit_callbacks):
+def test_form_encoded_deliveries_are_verified_over_the_raw_body(
+    client, hooked, django_capture_on_commit_callbacks
+):
     from urllib.parse import urlencode
 
     body = urlencode({"payload": json.dumps(payload())}).encode()
@@ -127,7 +135,9 @@ def test_form_encoded_deliveries_are_verified_over_the_raw_body(client, hooked, 
     assert response.status_code == 202
 
 
-def test_deleted_comment_event_removes_the_comment(client, hooked, github_stub, django_capture_on_commit_callbacks):
+def test_deleted_comment_event_removes_the_comment(
+    client, hooked, github_stub, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, "issues", payload(), delivery="d-1")
     comment = Document.objects.filter(project=hooked, kind="comment").first()
@@ -135,7 +145,9 @@ def test_deleted_comment_event_removes_the_comment(client, hooked, github_stub, 
     github_stub.repos["acme/widgets"].comments.pop(comment_id)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = deliver(client, "issue_comment", payload("deleted", comment={"id": comment_id}), delivery="d-2")
+        response = deliver(
+            client, "issue_comment", payload("deleted", comment={"id": comment_id}), delivery="d-2"
+        )
 
     assert response.status_code == 202
     assert not Document.objects.filter(pk=comment.pk).exists()
