@@ -1,6 +1,6 @@
 """GitHub ingest benchmark: 5,000 issues with 20,000 comments through the API stand-in server.
 
-    python bench/github_ingest.py [--issues 5000] [--comments 20000] [--no-index]
+    python bench/github_ingest.py [--issues 5000] [--comments 20000] [--no-index] [--latency 0.2]
 
 Prints, for a full sync, a no-change re-sync, a small incremental sync and a
 full sync under injected faults: wall time, items/s and HTTP requests; and, in
@@ -29,6 +29,12 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=5000)
     parser.add_argument("--comments", type=int, default=20000)
     parser.add_argument("--no-index", action="store_true", help="skip search indexing (measure ingest alone)")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the stand-in adds to every answer (GitHub: ~0.2-0.5)",
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="glacier-bench-github-"))
@@ -53,7 +59,7 @@ def main() -> None:
     from kb.services.github_sync import github_sync
     from tests.github_stub import Fault, GitHubStub
 
-    with GitHubStub(rate_limit=100_000) as stub:
+    with GitHubStub(rate_limit=100_000, latency=args.latency) as stub:
         settings.GITHUB_API_URL = stub.base_url
         settings.GITHUB_TOKEN = "bench-token"
         settings.GITHUB_RETRY_BACKOFF = 0.05
@@ -142,7 +148,8 @@ def main() -> None:
         faulty_distinct = len(set(Document.objects.filter(project=faulty).values_list("key", flat=True)))
 
     print(f"GitHub ingest benchmark — {args.issues} issues, {args.comments} comments"
-          f"{' (search indexing off)' if args.no_index else ' (with search indexing)'}")  # fmt: skip
+          f"{' (search indexing off)' if args.no_index else ' (with search indexing)'}"
+          f", {args.latency * 1000:.0f} ms added latency per request")  # fmt: skip
     print(f"{'run':<34}{'seconds':>9}{'items/s':>10}{'requests':>10}")
     print(
         f"{'baseline: bare PyGithub, no storing':<34}{bare_seconds:>9.2f}{items / bare_seconds:>10.0f}{bare_requests:>10}"

@@ -22,6 +22,7 @@ import binascii
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -213,40 +214,53 @@ class GitHubClient:
 
     def _keyset(self, *, kind: str, url: str, params: dict, build, since, page: int) -> Iterator[Page]:
         requester = self.github.requester
-        while True:
+
+        def fetch(since, page):
             query = {**params, "sort": "updated", "direction": "asc", "per_page": PER_PAGE}
             if since is not None:
                 query["since"] = _iso(since - SINCE_OVERLAP)
             if page > 1:
                 query["page"] = page
-            headers, data = self._call(
-                kind, lambda q=query: requester.requestJsonAndCheck("GET", url, parameters=q)
-            )
-            if not isinstance(data, list):
-                raise GitHubUnavailable(f"{kind}: expected a JSON list, got {type(data).__name__}")
-            items, errors, newest = [], [], since
-            for raw in data:
-                try:
-                    updated = _parse_time(raw["updated_at"])
-                    items.append(build(requester, headers, raw, completed=True))
-                except (KeyError, TypeError, ValueError) as exc:
-                    errors.append(
-                        {
-                            "item": f"{kind}:{raw.get('id') if isinstance(raw, dict) else '?'}",
-                            "error": f"malformed item: {exc!r}",
-                        }
-                    )
-                    continue
-                newest = updated if newest is None or updated > newest else newest
-            has_next = 'rel="next"' in str(headers.get("link", ""))
-            if not has_next:
-                yield Page(items=items, errors=errors, next_since=newest, next_page=1, done=True)
-                return
-            if newest is not None and (since is None or newest > since):
-                since, page = newest, 1
-            else:
-                page += 1  # a full page of one timestamp: step through it by page number
-            yield Page(items=items, errors=errors, next_since=since, next_page=page, done=False)
+            return self._call(kind, lambda: requester.requestJsonAndCheck("GET", url, parameters=query))
+
+        # The next page is requested while the caller stores this one (one request in flight
+        # at a time), so GitHub's latency hides behind the database work instead of adding to it.
+        prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"github-{kind}")
+        try:
+            pending: Future | None = prefetcher.submit(fetch, since, page)
+            while pending is not None:
+                headers, data = pending.result()
+                pending = None
+                if not isinstance(data, list):
+                    raise GitHubUnavailable(f"{kind}: expected a JSON list, got {type(data).__name__}")
+                items, errors, newest = self._build_items(
+                    kind=kind, build=build, headers=headers, data=data, since=since
+                )
+                if 'rel="next"' not in str(headers.get("link", "")):
+                    yield Page(items=items, errors=errors, next_since=newest, next_page=1, done=True)
+                    return
+                if newest is not None and (since is None or newest > since):
+                    since, page = newest, 1
+                else:
+                    page += 1  # a full page of one timestamp: step through it by page number
+                pending = prefetcher.submit(fetch, since, page)
+                yield Page(items=items, errors=errors, next_since=since, next_page=page, done=False)
+        finally:
+            # If the caller stops early, do not wait for a request nobody will read.
+            prefetcher.shutdown(wait=False, cancel_futures=True)
+
+    def _build_items(self, *, kind: str, build, headers, data: list, since):
+        items, errors, newest = [], [], since
+        for raw in data:
+            try:
+                updated = _parse_time(raw["updated_at"])
+                items.append(build(self.github.requester, headers, raw, completed=True))
+            except (KeyError, TypeError, ValueError) as exc:
+                item_id = raw.get("id") if isinstance(raw, dict) else "?"
+                errors.append({"item": f"{kind}:{item_id}", "error": f"malformed item: {exc!r}"})
+                continue
+            newest = updated if newest is None or updated > newest else newest
+        return items, errors, newest
 
     # the retry loop -------------------------------------------------------
     def _call(self, kind: str, fetch):

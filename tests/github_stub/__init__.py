@@ -180,7 +180,8 @@ class StubRepo:
 class GitHubStub:
     """Owns the server thread, the repositories it serves, the fault queue and the request log."""
 
-    def __init__(self, *, rate_limit: int = 5000):
+    def __init__(self, *, rate_limit: int = 5000, latency: float = 0.0):
+        self.latency = latency  # seconds added to every answer, like a real round trip to GitHub
         self.repos: dict[str, StubRepo] = {}
         self.requests: list[dict] = []
         self.faults: list[Fault] = []
@@ -260,7 +261,7 @@ class GitHubStub:
             "X-RateLimit-Resource": "core",
         }
         fault = self._take_fault(path)
-        delay = 0.0
+        delay = self.latency
         if fault is not None:
             if fault.kind == "rate_limit":
                 reset_at = int(time.time()) + fault.reset_in
@@ -283,7 +284,7 @@ class GitHubStub:
             if fault.kind == "status":
                 return fault.status, rate_headers, _json({"message": "Server Error"}), 0.0
             if fault.kind == "slow":
-                delay = fault.delay
+                delay += fault.delay
         status, extra, body = self._route(method, path, query)
         if fault is not None and fault.kind == "truncated" and status == 200:
             body = body[: max(len(body) // 2, 1)]
