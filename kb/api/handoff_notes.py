@@ -1,6 +1,7 @@
 """/api/handoff-notes/ — read, write and delete handoff notes (token auth for writes)."""
 
 from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError
@@ -46,6 +47,11 @@ class HandoffNoteInputSerializer(serializers.Serializer):
     is_private = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+@extend_schema_view(
+    create=extend_schema(request=HandoffNoteInputSerializer, responses={201: HandoffNoteOutputSerializer}),
+    update=extend_schema(request=HandoffNoteInputSerializer, responses={200: HandoffNoteOutputSerializer}),
+    partial_update=extend_schema(request=HandoffNoteInputSerializer, responses={200: HandoffNoteOutputSerializer}),
+)
 class HandoffNoteViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
