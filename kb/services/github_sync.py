@@ -97,23 +97,13 @@ def github_sync(
     fatal = False
     try:
         repo = client.repository(full_name)
-        state = _state_for(project=project, full_name=full_name)
-        for name, step in (
-            ("issues", lambda: _sync_issues(client=client, repo=repo, project=project, tally=tally, say=say)),
-            (
-                "comments",
-                lambda: _sync_comments(client=client, repo=repo, project=project, tally=tally, say=say),
-            ),
-            (
-                "docs",
-                lambda: (
-                    include_docs
-                    and _sync_docs(client=client, repo=repo, project=project, state=state, tally=tally)
-                ),
-            ),
-        ):
+        _state_for(project=project, full_name=full_name)
+        streams = [("issues", _sync_issues), ("comments", _sync_comments)]
+        if include_docs:
+            streams.append(("docs", _sync_docs))
+        for name, sync_stream in streams:
             try:
-                step()
+                sync_stream(client=client, repo=repo, project=project, tally=tally, say=say)
             except RateLimited:
                 raise
             except GitHubError as exc:
@@ -209,11 +199,13 @@ def _link_orphan_comments(*, project: Project) -> None:
             Document.objects.filter(pk=pk).update(parent_id=parent_pk)
 
 
-def _sync_docs(*, client, repo, project, state: GitHubSyncState, tally: _Tally) -> None:
+def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
+    state = GitHubSyncState.objects.get(project=project)
     branch = client.branch(repo, repo.default_branch)
     commit_sha = branch.commit.sha
     tree_sha = branch.commit.commit.tree.sha
     if tree_sha == state.tree_sha:
+        say("docs: tree unchanged")
         return
     tree = client.tree(repo, tree_sha)
     stored = {
@@ -276,6 +268,7 @@ def _sync_docs(*, client, repo, project, state: GitHubSyncState, tally: _Tally) 
         locked.tree_sha = "" if fetch_failed or tree.truncated else tree_sha
         locked.skipped_blobs = skipped_blobs
         locked.save(update_fields=["commit_sha", "tree_sha", "skipped_blobs", "updated_at"])
+    say(f"docs: stored {len(inputs)} changed of {len(keep)} in the tree")
 
 
 # item conversion ---------------------------------------------------------
