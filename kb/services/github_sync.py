@@ -148,9 +148,10 @@ def _sync_comments(*, client, repo, project, tally, say) -> None:
     for page in client.comment_pages(repo, since=state.comments_since, page=state.comments_page):
         tally.errors += page.errors
         inputs = []
+        issue_titles = _issue_titles(project=project, comments=page.items)
         for comment in page.items:
             try:
-                inputs.append(comment_input(comment))
+                inputs.append(comment_input(comment, issue_titles=issue_titles))
             except (AttributeError, KeyError, TypeError, ValueError) as exc:
                 tally.errors.append(
                     {"item": f"comment:{comment.raw_data.get('id')}", "error": f"malformed comment: {exc!r}"}
@@ -298,7 +299,18 @@ def issue_input(issue) -> DocumentInput:
     )
 
 
-def comment_input(comment) -> DocumentInput:
+def _issue_titles(*, project: Project, comments: list) -> dict[int, str]:
+    """Titles of the issues a page of comments belongs to (one query), so a hit reads "Re: #12 Crash on start"."""
+    numbers = set()
+    for comment in comments:
+        match = _ISSUE_URL.search(comment.raw_data.get("issue_url") or "")
+        if match:
+            numbers.add(int(match.group(1)))
+    rows = Document.objects.filter(project=project, source=SOURCE, key__in=[f"issue/{n}" for n in numbers])
+    return {int(key.split("/", 1)[1]): title for key, title in rows.values_list("key", "title")}
+
+
+def comment_input(comment, *, issue_titles: dict[int, str] | None = None) -> DocumentInput:
     if not isinstance(comment.id, int):
         raise ValueError("a comment needs an integer id")
     match = _ISSUE_URL.search(comment.issue_url or "")
@@ -309,7 +321,9 @@ def comment_input(comment) -> DocumentInput:
     return DocumentInput(
         kind=Document.Kind.COMMENT,
         key=f"comment/{comment.id}",
-        title=f"Comment on #{issue_number} by {login or 'ghost'}",
+        title=f"Re: {issue_titles[issue_number]}"
+        if issue_titles and issue_number in issue_titles
+        else f"Comment on #{issue_number}",
         body=comment.body or "",
         url=comment.html_url,
         last_changed_at=comment.updated_at,

@@ -60,7 +60,7 @@ def test_full_sync_stores_issues_pull_requests_and_comments(github_stub, repo, p
 
     comment = docs.filter(kind="comment", metadata__issue_number=12).first()
     assert comment.parent == issue
-    assert comment.key.startswith("comment/")
+    assert comment.key.startswith("comment/") and comment.title == "Re: #12 Widget problem 12"
     assert "#issuecomment-" in comment.url
 
     # per_page=100 keyset listings: no request beyond the pages the data needs.
