@@ -43,14 +43,22 @@ def test_sigkill_mid_sync_then_resume(tmp_path):
         # The third page of comments hangs: the process is killed while waiting for it.
         stub.inject(Fault.slow(path=r"/issues/comments$", skip=2, delay=60))
         victim = manage(env, "shell", "-c", SYNC)
+        db = sqlite3.connect(tmp_path / "db.sqlite3")
+
+        def stored_comments() -> int:
+            return db.execute("select count(*) from kb_document where kind = 'comment'").fetchone()[0]
+
+        # Kill once two pages are committed and the third is hanging.
         deadline = time.monotonic() + 60
-        while stub.count(r"/issues/comments$") < 3 and time.monotonic() < deadline and victim.poll() is None:
+        while (
+            stored_comments() < 199 or stub.count(r"/issues/comments$") < 3
+        ) and time.monotonic() < deadline:
+            assert victim.poll() is None, victim.communicate(timeout=5)
             time.sleep(0.05)
-        assert stub.count(r"/issues/comments$") == 3, victim.communicate(timeout=5)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
 
-        db = sqlite3.connect(tmp_path / "db.sqlite3")
+        assert stub.count(r"/issues/comments$") == 3
         assert db.execute("select count(*) from kb_document where kind = 'comment'").fetchone() == (
             100 + 99,
         )  # two pages, one overlap

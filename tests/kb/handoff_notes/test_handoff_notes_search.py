@@ -1,7 +1,8 @@
 """Private notes never reach search hits, facet counts, the documents API or document pages of others.
 
 These run against the configured search backend (Whoosh by default) through
-kb.services.search.search_run and the portal/API endpoints.
+kb.services.search.search_run and the portal/API endpoints. Transactions really
+commit here, so index entries are written by the same on-commit hooks as in production.
 """
 
 import pytest
@@ -18,22 +19,25 @@ from kb.services.search_index import search_rebuild
 
 from .conftest import NOTE
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ALLOWED = ["maintainer", "author", "successor", "staff"]
 DENIED = ["anonymous", "contributor", "other_maintainer"]
 
 
 @pytest.fixture
-def indexed(people, django_capture_on_commit_callbacks):
+def indexed(people):
     """A private note and a public issue that both mention signing, indexed the way a sync indexes."""
-    with django_capture_on_commit_callbacks(execute=True):
-        note, _ = handoff_note_save(project=people.project, author=people.author, note=NoteInput(text=NOTE))
-        documents_upsert(
-            project=people.project,
-            source="github",
-            items=[DocumentInput(kind="issue", key="issue/1", title="#1 Signing fails", body="The signing key expired.")],
-        )
+    note, _ = handoff_note_save(project=people.project, author=people.author, note=NoteInput(text=NOTE))
+    documents_upsert(
+        project=people.project,
+        source="github",
+        items=[
+            DocumentInput(
+                kind="issue", key="issue/1", title="#1 Signing fails", body="The signing key expired."
+            )
+        ],
+    )
     return note
 
 
@@ -77,11 +81,13 @@ def test_rebuilt_index_keeps_the_note_private(people, indexed):
     assert search_run(user=people.successor, query="safe", via="cli").count == 1
 
 
-def test_a_new_successor_gains_and_the_old_one_loses_the_note_in_search(people, indexed, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        handoff_note_save(
-            project=people.project, author=people.author, key=indexed.key, note=NoteInput(text=NOTE, successor="carl")
-        )
+def test_a_new_successor_gains_and_the_old_one_loses_the_note_in_search(people, indexed):
+    handoff_note_save(
+        project=people.project,
+        author=people.author,
+        key=indexed.key,
+        note=NoteInput(text=NOTE, successor="carl"),
+    )
     assert search_run(user=people.contributor, query="safe", via="cli").count == 1
     assert search_run(user=people.successor, query="safe", via="cli").count == 0
 

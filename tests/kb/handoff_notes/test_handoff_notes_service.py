@@ -83,19 +83,27 @@ def test_successor_by_github_login_through_onboarding(people):
     assert list(note.readers.all()) == [people.successor]
 
 
-def test_changing_the_successor_swaps_the_reader_and_reindexes(people, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_changing_the_successor_swaps_the_reader_and_reindexes(people, monkeypatch):
+    from kb.services import search_index
+
+    indexed = []
+    monkeypatch.setattr(search_index, "index_documents", lambda ids: indexed.extend(ids))
     note, _ = handoff_note_save(project=people.project, author=people.author, note=NoteInput(text=NOTE))
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        handoff_note_save(
-            project=people.project,
-            author=people.maintainer,
-            key=note.key,
-            note=NoteInput(text=NOTE, successor="carl"),
-        )
+    assert indexed == [note.pk]  # written after commit, with the successor already a reader
+    indexed.clear()
+
+    handoff_note_save(
+        project=people.project,
+        author=people.maintainer,
+        key=note.key,
+        note=NoteInput(text=NOTE, successor="carl"),
+    )
+
     note.refresh_from_db()
     assert list(note.readers.all()) == [people.contributor]
     assert note.created_by == people.author  # the author stays the author
-    assert callbacks, "the search entry is rewritten with the new reader's token"
+    assert indexed == [note.pk], "the search entry is rewritten with the new reader's token"
 
 
 def write_notes(directory):
