@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -37,7 +38,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="glacier-bench-github-"))
+    scratch = Path(tempfile.mkdtemp(prefix="gh-ingest-bench-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
     os.environ["GLACIER_INDEX_DIR"] = str(scratch / "index")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -180,6 +181,7 @@ def main() -> None:
     print(
         f"incremental: {incremental_requests} requests, added {incremental.added}, updated {incremental.updated}"
     )
+    shutil.rmtree(scratch, ignore_errors=True)
     print(f"faulty sync: status {faulty_run.status}, {faulty_stored} stored ({faulty_distinct} distinct) of {faulty_expected}, "
           f"{faulty_run.cursor['retries']} retries, waited {faulty_run.cursor['waited_seconds']}s")  # fmt: skip
 
