@@ -185,6 +185,14 @@ GLACIER_PAGE_SEARCH_BOOST = float(env("GLACIER_PAGE_SEARCH_BOOST", "10.0"))
 # GitHub (issue ingest and webhooks).
 GITHUB_TOKEN = env("GITHUB_TOKEN", "")
 GITHUB_API_URL = env("GITHUB_API_URL", "https://api.github.com")
+GITHUB_TIMEOUT = env_int("GITHUB_TIMEOUT", 20)  # seconds per HTTP request (PyGithub takes whole seconds)
+# Our own bounded retries for 5xx, timeouts and malformed bodies (PyGithub's are turned off):
+# attempt n waits min(BACKOFF * 2**n, BACKOFF_MAX) seconds.
+GITHUB_RETRY_ATTEMPTS = env_int("GITHUB_RETRY_ATTEMPTS", 5)
+GITHUB_RETRY_BACKOFF = float(env("GITHUB_RETRY_BACKOFF", "1.0"))
+GITHUB_RETRY_BACKOFF_MAX = float(env("GITHUB_RETRY_BACKOFF_MAX", "60"))
+# The command waits for a rate-limit reset at most this long (a Celery task re-schedules instead).
+GITHUB_RATE_LIMIT_MAX_WAIT = env_int("GITHUB_RATE_LIMIT_MAX_WAIT", 3600)
 
 # Email: console backend unless SMTP is configured.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -3,6 +3,7 @@ from django.contrib import admin
 from kb.models import (
     CompactionRun,
     Document,
+    GitHubSyncState,
     GlacierPage,
     GlacierRevision,
     Project,
@@ -13,6 +14,7 @@ from kb.models import (
     SyncRun,
     Topic,
     TopicPin,
+    WebhookDelivery,
 )
 
 
@@ -149,3 +151,17 @@ class SearchWordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(GitHubSyncState)
+class GitHubSyncStateAdmin(admin.ModelAdmin):
+    list_display = ["project", "full_name", "issues_since", "comments_since", "tree_sha", "updated_at"]
+    search_fields = ["project__slug", "full_name"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["delivery_id", "event", "action", "project", "enqueued_sync", "received_at"]
+    list_filter = ["event", "project"]
+    search_fields = ["delivery_id"]
+    readonly_fields = ["delivery_id", "event", "action", "project", "enqueued_sync", "received_at"]

@@ -7,6 +7,7 @@ sanitises with nh3 (Ammonia): no <script>, no on* attributes, no javascript: URL
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown
@@ -94,13 +95,24 @@ def derive_title(*, front_matter: dict, headings_text: str, fallback: str) -> st
     return fallback[:500]
 
 
+_thread_state = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """One converter per thread, reset between documents: building one costs more than converting."""
+    converter = getattr(_thread_state, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(
+            extensions=["extra", "sane_lists", "toc"],
+            extension_configs={"toc": {"permalink": False}},
+            output_format="html",
+        )
+        _thread_state.markdown = converter
+    return converter
+
+
 def render_markdown(text: str) -> str:
-    html = markdown.markdown(
-        text,
-        extensions=["extra", "sane_lists", "toc"],
-        extension_configs={"toc": {"permalink": False}},
-        output_format="html",
-    )
+    html = _markdown().reset().convert(text)
     return sanitize_html(html)
 
 

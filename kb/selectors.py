@@ -75,3 +75,12 @@ def document_kind_counts(*, user, project: Project) -> dict[str, int]:
 
 def sync_run_latest(*, project: Project) -> SyncRun | None:
     return project.sync_runs.order_by("-started_at").first()
+
+
+def handoff_note_list(*, user, project: str | None = None) -> QuerySet[Document]:
+    """Handoff notes the user may read (private ones only for maintainers, the author and the successor)."""
+    return document_list(user=user, project=project, kind=Document.Kind.HANDOFF_NOTE).select_related("created_by")
+
+
+def handoff_note_get(*, user, pk: int) -> Document | None:
+    return handoff_note_list(user=user).filter(pk=pk).first()

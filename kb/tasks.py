@@ -3,16 +3,27 @@
 from celery import shared_task
 
 from kb.models import Project
+from kb.services.github_sync import github_sync
 from kb.services.sync import project_sync
+from kb.sources.github import RateLimited
 
 
-@shared_task(name="kb.tasks.sync_project")
-def sync_project(project_id: int, target: str | None = None) -> dict | None:
-    """Sync a project's repository docs. Safe to run twice at once (per-project lock, upserts)."""
+@shared_task(bind=True, name="kb.tasks.sync_project", max_retries=24, acks_late=True)
+def sync_project(self, project_id: int, target: str | None = None) -> dict | None:
+    """Sync a project's source (a checkout, a git URL or github:OWNER/NAME).
+
+    Safe to run twice at once (per-project lock, upserts). A GitHub rate limit
+    re-schedules the task for the reset time instead of sleeping in the worker.
+    """
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         return None
-    sync_run = project_sync(project=project, target=target)
+    try:
+        sync_run = project_sync(project=project, target=target)
+    except RateLimited as exc:
+        if self.app.conf.task_always_eager:
+            return None
+        raise self.retry(exc=exc, eta=exc.reset_at) from exc
     return {
         "sync_run": sync_run.pk,
         "status": sync_run.status,
@@ -43,3 +54,24 @@ def glacier_compact_all() -> int:
     for project_id in ids:
         glacier_compact_project.delay(project_id)
     return len(ids)
+
+
+@shared_task(bind=True, max_retries=24, acks_late=True)
+def sync_github_project(self, project_id: int) -> int | None:
+    """Incremental GitHub sync of one project; safe to run twice (upserts and monotonic marks).
+
+    A rate limit re-schedules the task for GitHub's reset time instead of
+    sleeping in the worker; everything stored before the limit is kept. With no
+    broker (tasks run in-process, e.g. inside a webhook request) there is nobody
+    to re-schedule: the partial run is recorded and the next sync resumes.
+    """
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None or not project.github_repo:
+        return None
+    try:
+        run = github_sync(project=project, full_name=project.github_repo, wait_on_rate_limit=False)
+    except RateLimited as exc:
+        if self.app.conf.task_always_eager:
+            return None
+        raise self.retry(exc=exc, eta=exc.reset_at) from exc
+    return run.pk

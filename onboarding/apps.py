@@ -6,8 +6,13 @@ class OnboardingConfig(AppConfig):
     verbose_name = "Onboarding and succession"
 
     def ready(self) -> None:
+        from kb.services.handoff_notes import register_login_resolver
         from kb.signals import sync_finished
+        from onboarding.services.github_logins import user_for_github_login
         from onboarding.services.refresh import on_sync_finished
+
+        # kb never imports onboarding; onboarding tells kb how to find a user by GitHub login.
+        register_login_resolver(user_for_github_login)
 
         # People first, so that the gap rules (silos) see fresh bus factors.
         sync_finished.connect(on_sync_finished, dispatch_uid="onboarding.people_refresh")

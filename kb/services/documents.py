@@ -214,6 +214,9 @@ def _link_parents(*, project: Project, source: str, items: list[DocumentInput], 
             "key", "pk"
         )
     )
+    children_of: dict[int, list[int]] = {}
     for key, parent_key in wanted.items():
         if parent_key in parents:
-            Document.objects.filter(pk=pks[key]).update(parent_id=parents[parent_key])
+            children_of.setdefault(parents[parent_key], []).append(pks[key])
+    for parent_pk, child_pks in children_of.items():  # one UPDATE per parent, not per child
+        Document.objects.filter(pk__in=child_pks).update(parent_id=parent_pk)

@@ -21,7 +21,6 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -33,6 +32,7 @@ from django.utils.text import slugify
 
 from kb.models import Document, Project, SyncRun
 from kb.services.documents import documents_delete_missing, documents_upsert
+from kb.services.github_sync import github_sync
 from kb.signals import sync_finished
 from kb.sources.local import LocalTree, Progress, read_local_tree
 
@@ -68,7 +68,7 @@ def sync_target(target: str, *, slug: str | None = None, progress: Progress | No
     if github:
         full_name = f"{github['owner']}/{github['name']}"
         project = _project_for(slug or github["name"], github_repo=full_name)
-        return _github_sync()(project=project, full_name=full_name)
+        return github_sync(project=project, full_name=full_name)
     if target.startswith("github:"):
         raise SyncError(f"{target!r} is not of the form github:OWNER/NAME.")
     if is_git_url(target):
@@ -84,10 +84,13 @@ def sync_target(target: str, *, slug: str | None = None, progress: Progress | No
 
 
 def project_sync(*, project: Project, target: str | None = None, progress: Progress | None = None) -> SyncRun:
-    """Bring the project's repository documents in step with `target` (default: project.repository)."""
-    target = target or project.repository
+    """Bring the project's documents in step with `target` (default: its repository, else its GitHub repo)."""
+    target = target or project.repository or (f"github:{project.github_repo}" if project.github_repo else "")
     if not target:
         raise SyncError(f"Project {project.slug} has no repository to sync.")
+    github = _GITHUB_TARGET.match(target)
+    if github:
+        return github_sync(project=project, full_name=f"{github['owner']}/{github['name']}")
     failure: Exception | None = None
     with _project_lock(project):
         sync_run = SyncRun.objects.create(project=project, source=Document.Source.LOCAL, target=target)
@@ -161,14 +164,6 @@ def _project_for(slug_source: str, *, repository: str = "", github_repo: str = "
             setattr(project, name, wanted[name])
         project.save(update_fields=[*changed, "updated_at"])
     return project
-
-
-def _github_sync() -> Callable[..., SyncRun]:
-    try:
-        from kb.services.github_sync import github_sync
-    except ImportError as exc:
-        raise SyncError(f"GitHub sync is not available in this installation ({exc}).") from exc
-    return github_sync
 
 
 def _checkout(*, project: Project, target: str) -> Path:

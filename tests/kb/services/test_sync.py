@@ -144,23 +144,23 @@ def test_bad_targets_raise_clear_errors(tmp_path):
     )
 
 
-def test_github_targets_dispatch_to_the_github_sync(tmp_path, monkeypatch):
-    import sys
-    import types
+def test_github_targets_dispatch_to_the_github_sync(monkeypatch):
+    from kb.services import sync
 
     calls = []
-    fake = types.ModuleType("kb.services.github_sync")
 
     def github_sync(*, project, full_name, sync_run=None):
         calls.append((project.slug, full_name))
         return SyncRun.objects.create(project=project, source="github", target=full_name)
 
-    fake.github_sync = github_sync
-    monkeypatch.setitem(sys.modules, "kb.services.github_sync", fake)
+    monkeypatch.setattr(sync, "github_sync", github_sync)
     run = sync_target("github:octo/widgets")
     assert calls == [("widgets", "octo/widgets")] and run.source == "github"
     project = Project.objects.get(slug="widgets")
     assert project.github_repo == "octo/widgets" and project.repository == ""
+    # A project known only by its GitHub name syncs from GitHub when no target is given.
+    sync.project_sync(project=project)
+    assert calls[-1] == ("widgets", "octo/widgets")
 
 
 def test_sync_finished_is_sent_on_commit_and_a_failing_receiver_is_only_logged(tmp_path, caplog):

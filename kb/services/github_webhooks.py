@@ -1,0 +1,78 @@
+"""GitHub webhooks: verify, record each delivery once, and react.
+
+A delivery is trusted only when its X-Hub-Signature-256 is the HMAC-SHA256 of
+the raw body under the webhook secret of a project tracking that repository
+(compared in constant time). Anything else changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.db import IntegrityError, transaction
+
+from kb.models import Document, Project, WebhookDelivery
+from kb.services.documents import documents_delete
+
+# Events after which an incremental sync picks up the change (issues, comments, docs on push).
+SYNC_EVENTS = {"issues", "issue_comment", "pull_request", "push"}
+
+
+def signature_is_valid(*, secret: str, body: bytes, signature: str) -> bool:
+    if not secret or not signature.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def webhook_project_verified(*, payload: dict | None, body: bytes, signature: str) -> Project | None:
+    """The project whose secret signed this body, among those tracking the payload's repository."""
+    repository = (payload or {}).get("repository") or {}
+    full_name = repository.get("full_name") if isinstance(repository, dict) else None
+    if not isinstance(full_name, str) or not full_name:
+        return None
+    for project in Project.objects.filter(github_repo__iexact=full_name).exclude(webhook_secret=""):
+        if signature_is_valid(secret=project.webhook_secret, body=body, signature=signature):
+            return project
+    return None
+
+
+@transaction.atomic
+def github_webhook_receive(*, project: Project, event: str, delivery_id: str, payload: dict) -> str:
+    """Handle one verified delivery. Returns "duplicate", "pong", "sync queued" or "ignored"."""
+    action = str(payload.get("action") or "")[:50]
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                delivery_id=delivery_id, event=event[:50], action=action, project=project
+            )
+    except IntegrityError:
+        return "duplicate"
+    if event == "ping":
+        return "pong"
+    if event not in SYNC_EVENTS:
+        return "ignored"
+    # An incremental sync cannot see deletions; the event names exactly what went.
+    if action == "deleted":
+        _delete_named_item(project=project, event=event, payload=payload)
+    delivery.enqueued_sync = True
+    delivery.save(update_fields=["enqueued_sync"])
+    from kb.tasks import sync_github_project  # the task module imports services; import at use
+
+    project_id = project.pk
+    transaction.on_commit(lambda: sync_github_project.delay(project_id))
+    return "sync queued"
+
+
+def _delete_named_item(*, project: Project, event: str, payload: dict) -> None:
+    if event == "issue_comment":
+        key = f"comment/{(payload.get('comment') or {}).get('id')}"
+    elif event == "issues":
+        key = f"issue/{(payload.get('issue') or {}).get('number')}"
+    else:
+        return
+    ids = list(
+        Document.objects.filter(project=project, source=Document.Source.GITHUB, key=key).values_list("pk", flat=True)
+    )
+    documents_delete(document_ids=ids)
