@@ -114,7 +114,11 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     from config.celery import app
 
     var_dir = tmp_path_factory.mktemp("worker-var")
-    hostname = f"glacier-test-{uuid.uuid4().hex[:8]}@localhost"
+    session_id = uuid.uuid4().hex[:8]
+    hostname = f"glacier-test-{session_id}@localhost"
+    # A queue of this session's own, so the worker never picks up messages left in the
+    # broker by another run (and nobody else's worker picks up ours).
+    queue = f"glacier-test-{session_id}"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url_for_worker(),
@@ -126,9 +130,11 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname],
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname, "-Q", queue],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
     try:
         deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
         while True:
@@ -143,6 +149,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
                 pytest.fail(f"celery worker did not answer within {WORKER_START_TIMEOUT_SECONDS}s")
         yield {"hostname": hostname, "log": log_path, "var_dir": var_dir}
     finally:
+        app.conf.task_default_queue = previous_queue
         _stop_process_group(process)
 
 
