@@ -6,10 +6,9 @@ import hashlib
 from datetime import timedelta
 
 import factory
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from kb.models import Document, GlacierPage, Project, ProjectMembership, SearchQuery, Topic
+from kb.models import GlacierPage, Project, ProjectMembership, SearchQuery, Topic
 from onboarding.models import (
     Area,
     AreaOwner,
@@ -22,42 +21,29 @@ from onboarding.models import (
     OnboardingStep,
     SuccessionPlan,
 )
+from tests.kb import factories as kb_factories
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+class UserFactory(kb_factories.UserFactory):
+    password = ""  # these tests never sign in with a password; hashing one per user is slow
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(kb_factories.ProjectFactory):
     class Meta:
         model = Project
         django_get_or_create = ["slug"]
 
-    slug = factory.Sequence(lambda n: f"project-{n}")
-    name = factory.LazyAttribute(lambda p: p.slug.replace("-", " ").title())
 
-
-class MembershipFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ProjectMembership
+class MembershipFactory(kb_factories.MembershipFactory):
+    """Gap tests mostly need maintainers (they dismiss, preview, receive reports)."""
 
     project = factory.SubFactory(ProjectFactory)
     user = factory.SubFactory(UserFactory)
     role = ProjectMembership.Role.MAINTAINER
 
 
-class DocumentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Document
-
+class DocumentFactory(kb_factories.DocumentFactory):
     project = factory.SubFactory(ProjectFactory)
-    kind = Document.Kind.DOC
-    source = Document.Source.LOCAL
     path = factory.Sequence(lambda n: f"docs/page-{n}.md")
     key = factory.LazyAttribute(lambda d: d.path or f"item/{d.title}")
     title = factory.LazyAttribute(lambda d: d.path or "item")
