@@ -79,7 +79,9 @@ def sync_run_latest(*, project: Project) -> SyncRun | None:
 
 def handoff_note_list(*, user, project: str | None = None) -> QuerySet[Document]:
     """Handoff notes the user may read (private ones only for maintainers, the author and the successor)."""
-    return document_list(user=user, project=project, kind=Document.Kind.HANDOFF_NOTE).select_related("created_by")
+    return document_list(user=user, project=project, kind=Document.Kind.HANDOFF_NOTE).select_related(
+        "created_by"
+    )
 
 
 def handoff_note_get(*, user, pk: int) -> Document | None:

@@ -1,18 +1,31 @@
+"""Portal URLs of kb. Handoff notes and webhooks keep namespaces of their own
+(`handoff_notes:`, `hooks:`); config/urls.py mounts all three lists."""
+
 from django.urls import path
 
-from kb import views, views_glaciers
+from kb.views import glaciers, notes, portal, webhooks
 
 app_name = "kb"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
-    path("projects/<slug:slug>/", views.project_detail, name="project"),
-    path("documents/<int:pk>/", views.document_detail, name="document"),
-    path("healthz", views.healthz, name="healthz"),
-    path("projects/<slug:slug>/glaciers/", views_glaciers.glacier_list, name="glacier-list"),
-    path("glaciers/<int:pk>/", views_glaciers.glacier_detail, name="glacier-detail"),
-    path("glaciers/<int:pk>/history/", views_glaciers.glacier_history, name="glacier-history"),
-    path("glaciers/<int:pk>/merge/", views_glaciers.glacier_merge, name="glacier-merge"),
-    path("glaciers/<int:pk>/split/", views_glaciers.glacier_split, name="glacier-split"),
+    path("", portal.home, name="home"),
+    path("search/", portal.search, name="search"),
+    path("projects/<slug:slug>/", portal.project_detail, name="project"),
+    path("documents/<int:pk>/", portal.document_detail, name="document"),
+    path("healthz", portal.healthz, name="healthz"),
+    path("projects/<slug:slug>/glaciers/", glaciers.glacier_list, name="glacier-list"),
+    path("glaciers/<int:pk>/", glaciers.glacier_detail, name="glacier-detail"),
+    path("glaciers/<int:pk>/history/", glaciers.glacier_history, name="glacier-history"),
+    path("glaciers/<int:pk>/merge/", glaciers.glacier_merge, name="glacier-merge"),
+    path("glaciers/<int:pk>/split/", glaciers.glacier_split, name="glacier-split"),
+]
+
+handoff_note_patterns = [
+    path("projects/<slug:slug>/handoff-notes/", notes.note_list, name="list"),
+    path("projects/<slug:slug>/handoff-notes/new/", notes.note_create, name="create"),
+    path("handoff-notes/<int:pk>/", notes.note_detail, name="detail"),
+]
+
+hook_patterns = [
+    path("hooks/github/", webhooks.github_webhook, name="github"),
 ]

@@ -193,4 +193,5 @@ class RoleChangeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
 from onboarding import gap_admin  # noqa: E402,F401  (gaps and reports register themselves)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from onboarding import gap_views, views
+from onboarding.views import gaps as gap_views
+from onboarding.views import people as views
 
 app_name = "onboarding"
 

@@ -50,7 +50,9 @@ class HandoffNoteInputSerializer(serializers.Serializer):
 @extend_schema_view(
     create=extend_schema(request=HandoffNoteInputSerializer, responses={201: HandoffNoteOutputSerializer}),
     update=extend_schema(request=HandoffNoteInputSerializer, responses={200: HandoffNoteOutputSerializer}),
-    partial_update=extend_schema(request=HandoffNoteInputSerializer, responses={200: HandoffNoteOutputSerializer}),
+    partial_update=extend_schema(
+        request=HandoffNoteInputSerializer, responses={200: HandoffNoteOutputSerializer}
+    ),
 )
 class HandoffNoteViewSet(
     mixins.ListModelMixin,

@@ -4,11 +4,13 @@ from rest_framework.routers import DefaultRouter
 
 from kb.api import views
 from kb.api.glaciers import GlacierPageViewSet
+from kb.api.handoff_notes import HandoffNoteViewSet
 
 router = DefaultRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
 router.register("documents", views.DocumentViewSet, basename="document")
 router.register("glaciers", GlacierPageViewSet, basename="glacier")
+router.register("handoff-notes", HandoffNoteViewSet, basename="handoff-note")
 
 urlpatterns = [
     path("search/", views.SearchView.as_view(), name="api-search"),

@@ -73,6 +73,8 @@ def _delete_named_item(*, project: Project, event: str, payload: dict) -> None:
     else:
         return
     ids = list(
-        Document.objects.filter(project=project, source=Document.Source.GITHUB, key=key).values_list("pk", flat=True)
+        Document.objects.filter(project=project, source=Document.Source.GITHUB, key=key).values_list(
+            "pk", flat=True
+        )
     )
     documents_delete(document_ids=ids)

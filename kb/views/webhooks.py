@@ -22,7 +22,9 @@ def github_webhook(request):
     event = request.headers.get("X-GitHub-Event", "")
     delivery_id = request.headers.get("X-GitHub-Delivery", "")
     if not event or not delivery_id:
-        return JsonResponse({"detail": "X-GitHub-Event and X-GitHub-Delivery headers are required."}, status=400)
+        return JsonResponse(
+            {"detail": "X-GitHub-Event and X-GitHub-Delivery headers are required."}, status=400
+        )
     outcome = github_webhook_receive(project=project, event=event, delivery_id=delivery_id, payload=payload)
     return JsonResponse({"status": outcome}, status=202 if outcome == "sync queued" else 200)
 

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from kb.access import user_is_maintainer
-from kb.forms_handoff_notes import HandoffNoteForm
+from kb.forms import HandoffNoteForm
 from kb.selectors import handoff_note_get, handoff_note_list, project_list
 from kb.services.handoff_notes import HandoffNoteError, NoteInput, handoff_note_save
 
