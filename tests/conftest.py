@@ -206,15 +206,14 @@ def page(chromium_browser, live_server):
 def eager_celery(request):
     """Run .delay() calls in-process, even when a real broker is configured.
 
-    Only tests that ask for the real `celery_worker` send tasks through the broker;
+    Only tests that ask for the real `celery_worker` send tasks through the broker
+    (set explicitly, so no earlier test's leftover setting can make them eager);
     everywhere else a task call would wait for a worker that is not listening.
     """
-    if "celery_worker" in request.fixturenames:
-        yield
-        return
     from config.celery import app
 
+    eager = "celery_worker" not in request.fixturenames
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    app.conf.task_always_eager = app.conf.task_eager_propagates = eager
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous

@@ -25,11 +25,15 @@ def test_rate_limited_task_retries_at_the_reset_time(github_stub, project, monke
         return original_retry(self, *args, **kwargs)
 
     monkeypatch.setattr(Task, "retry", spy)
-    monkeypatch.setitem(sync_github_project.app.conf, "task_always_eager", False)  # as in a worker
     started = datetime.now(UTC)
 
     # apply() runs here and re-runs the retry at once, where a worker would wait for the eta.
-    result = sync_github_project.apply(args=[project.pk], throw=False)
+    conf = sync_github_project.app.conf
+    was_eager, conf.task_always_eager = conf.task_always_eager, False  # as in a worker
+    try:
+        result = sync_github_project.apply(args=[project.pk], throw=False)
+    finally:
+        conf.task_always_eager = was_eager
 
     assert result.successful(), result.traceback
     assert len(retries) == 1
