@@ -202,7 +202,7 @@ def onboarding_paths_draft(*, project: Project) -> tuple[OnboardingPath, Onboard
     if track.edited_at is None:
         _replace_steps(track, [
             {"title": t, "expected_outcome": o, "ladder_role": r, "target_days": d, "source_key": f"track:{i}",
-             "link": links.portal_url(["onboarding:people"], [project.slug], f"/projects/{project.slug}/people/")}
+             "link": links.people_url(project)}
             for i, (t, o, r, d) in enumerate(MAINTAINER_TRACK)
         ])  # fmt: skip
     return newcomer, track

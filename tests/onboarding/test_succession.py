@@ -95,7 +95,7 @@ def test_checklist_generated_from_silo_areas(setup):
         "Review the glacier page “The API”"
     ]
     assert kinds[-2:] == [HandoffItem.Kind.HANDOFF_NOTE, HandoffItem.Kind.INTRODUCE]
-    assert f"/projects/{project.slug}/notes/new" in items[-2].link or items[-2].link
+    assert items[-2].link == f"/projects/{project.slug}/handoff-notes/new/"
     assert all(i.due_date for i in items)
     assert checklist_completeness(checklist) == 0
 
