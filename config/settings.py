@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE["onboarding-weekly-gap-reports"] = {
     # Mondays 06:00 UTC; ReportSend rows make an extra or retried run harmless.
     "schedule": crontab(minute=0, hour=6, day_of_week=1),
 }
+CELERY_BEAT_SCHEDULE["onboarding-detect-gaps-nightly"] = {
+    "task": "onboarding.tasks.detect_gaps_all",
+    "schedule": crontab(minute=0, hour=5),
+}
 CELERY_BEAT_SCHEDULE["onboarding-expire-gap-claims"] = {
     "task": "onboarding.tasks.expire_gap_claims",
     "schedule": crontab(minute=30, hour=5),

@@ -20,7 +20,13 @@ class OnboardingConfig(AppConfig):
 
 
 def _detect_gaps_after_sync(sender, *, project, sync_run=None, **kwargs) -> None:
-    """Re-run the gap detectors for the synced project (the service logs failures, never raises)."""
+    """Re-run the gap detectors for the synced project (the service logs failures, never raises).
+
+    A sync that changed no document cannot change what the document rules find; the
+    time-based rules (stale docs, search demand, overdue handoffs) run nightly instead.
+    """
     from onboarding.services.gaps import gaps_detect_after_sync
 
+    if sync_run is not None and not (sync_run.added or sync_run.updated or sync_run.deleted):
+        return
     gaps_detect_after_sync(project=project)

@@ -17,6 +17,15 @@ def detect_gaps(project_id: int) -> int:
 
 
 @shared_task
+def detect_gaps_all() -> int:
+    """Nightly: re-detect every project's gaps (time moves stale docs, search demand, overdue handoffs)."""
+    ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
+    for project_id in ids:
+        detect_gaps.delay(project_id)
+    return len(ids)
+
+
+@shared_task
 def expire_gap_claims() -> int:
     return gaps_expire_claims()
 

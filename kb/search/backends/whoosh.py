@@ -18,6 +18,7 @@ import errno
 import fcntl
 import html
 import logging
+import os
 import re
 import threading
 import time
@@ -101,6 +102,11 @@ class LowerStopStemFilter(Filter):
                 yield t
 
 
+# Batches at least this large are indexed by one sub-writer per core (whoosh's MpWriter).
+PARALLEL_INDEX_MIN = 400
+PARALLEL_INDEX_PROCS = max(1, min(4, os.cpu_count() or 1))
+
+
 def _schema() -> Schema:
     stem = RegexTokenizer() | LowerStopStemFilter(STOP_WORDS)
     return Schema(
@@ -144,12 +150,12 @@ class WhooshSearchBackend(BaseSearchBackend):
     # Writing
 
     def index(self, entries: Iterable[IndexEntry]) -> int:
-        count = 0
-        with self._writer() as writer:
-            for entry in entries:
-                writer.update_document(**self._fields(entry))
-                count += 1
-        return count
+        fields = [self._fields(entry) for entry in entries]
+        # A large batch (a first sync) is analysed in parallel sub-writers, one per core.
+        with self._writer(parallel=len(fields) >= PARALLEL_INDEX_MIN) as writer:
+            for document in fields:
+                writer.update_document(**document)
+        return len(fields)
 
     def delete(self, uids: Iterable[str]) -> None:
         uids = list(uids)
@@ -165,7 +171,7 @@ class WhooshSearchBackend(BaseSearchBackend):
 
     def rebuild(self, entries: Iterable[IndexEntry]) -> int:
         count = 0
-        with self._writer(mergetype=writing.CLEAR) as writer:
+        with self._writer(mergetype=writing.CLEAR, parallel=True) as writer:
             for entry in entries:
                 writer.add_document(**self._fields(entry))
                 count += 1
@@ -198,10 +204,11 @@ class WhooshSearchBackend(BaseSearchBackend):
         }
 
     @contextmanager
-    def _writer(self, mergetype=None) -> Iterator[writing.IndexWriter]:
+    def _writer(self, mergetype=None, parallel: bool = False) -> Iterator[writing.IndexWriter]:
         with self._write_lock():
             ix = self._open_or_create(for_write=True)
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=256)
+            options = {"procs": PARALLEL_INDEX_PROCS, "multisegment": True} if parallel else {}
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05, limitmb=256, **options)
             try:
                 yield writer
             except BaseException:

@@ -140,15 +140,32 @@ def test_a_failing_rule_is_skipped_and_its_gaps_are_not_resolved(monkeypatch):
 
 def test_sync_finished_runs_detection_and_never_raises(monkeypatch):
     project = placeholder_project()
-    run = SyncRun.objects.create(project=project, source="local")
+    run = SyncRun.objects.create(project=project, source="local", added=1)
     sync_finished.send(sender=SyncRun, project=project, sync_run=run)
     assert Gap.objects.filter(project=project, rule_id="placeholder-text").exists()
 
+    calls = []
+
     def broken(**kwargs):
+        calls.append(kwargs)
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr("onboarding.services.gaps.gaps_detect", broken)
     sync_finished.send(sender=SyncRun, project=project, sync_run=run)  # logged, not raised
+    assert len(calls) == 1
+    # A sync that changed no document leaves detection to the nightly run.
+    unchanged = SyncRun.objects.create(project=project, source="local", unchanged=5)
+    sync_finished.send(sender=SyncRun, project=project, sync_run=unchanged)
+    assert len(calls) == 1
+
+
+def test_nightly_detection_covers_every_project(settings):
+    from onboarding.tasks import detect_gaps_all
+
+    project = placeholder_project()
+    assert settings.CELERY_BEAT_SCHEDULE["onboarding-detect-gaps-nightly"]["task"] == detect_gaps_all.name
+    assert detect_gaps_all() == 1
+    assert Gap.objects.filter(project=project, rule_id="placeholder-text").exists()
 
 
 def test_gaps_command(capsys):
