@@ -1,7 +1,11 @@
 """Small helpers with no better home."""
 
-from collections.abc import Iterable, Iterator
+import fcntl
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
+from pathlib import Path
 
 
 def batched(items: Iterable, size: int) -> Iterator[tuple]:
@@ -9,3 +13,28 @@ def batched(items: Iterable, size: int) -> Iterator[tuple]:
     iterator = iter(items)
     while chunk := tuple(islice(iterator, size)):
         yield chunk
+
+
+@contextmanager
+def exclusive_file_lock(
+    path: Path, *, timeout: float, on_timeout: Callable[[], Exception], poll: float = 0.05
+) -> Iterator[None]:
+    """Hold an exclusive flock on `path` (created if missing), shared by every process on the machine.
+
+    Waits at most `timeout` seconds, then raises the exception `on_timeout()` returns.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    with open(path, "a+") as lock_file:
+        while True:
+            try:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise on_timeout() from None
+                time.sleep(poll)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)

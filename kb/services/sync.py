@@ -15,12 +15,10 @@ INSERT ... ON CONFLICT as well, so even without the lock no row is duplicated.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import re
 import subprocess
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -35,6 +33,7 @@ from kb.services.documents import documents_delete_missing, documents_upsert
 from kb.services.github_sync import github_sync
 from kb.signals import sync_finished
 from kb.sources.local import LocalTree, Progress, read_local_tree
+from kb.utils import exclusive_file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -213,21 +212,12 @@ def _project_lock(project: Project):
     if not thread_lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
         raise SyncError(f"Another sync of {project.slug} has been running for over an hour.")
     try:
-        lock_dir = Path(settings.GLACIER_REPOS_DIR) / ".locks"
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        with open(lock_dir / f"project-{project.pk}.lock", "a+") as lock_file:
-            deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-            while True:
-                try:
-                    fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise SyncError(f"Another sync of {project.slug} holds the lock.") from None
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+        with exclusive_file_lock(
+            Path(settings.GLACIER_REPOS_DIR) / ".locks" / f"project-{project.pk}.lock",
+            timeout=LOCK_TIMEOUT_SECONDS,
+            on_timeout=lambda: SyncError(f"Another sync of {project.slug} holds the lock."),
+            poll=0.1,
+        ):
+            yield
     finally:
         thread_lock.release()

@@ -14,8 +14,6 @@ failing with LockError, and no write is lost.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import html
 import logging
 import os
@@ -34,6 +32,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem as porter_stem
 
 from kb.search.backends.base import BaseSearchBackend, IndexEntry, SearchHit, SearchResults
+from kb.utils import exclusive_file_lock
 
 logger = logging.getLogger(__name__)
 
@@ -226,22 +225,14 @@ class WhooshSearchBackend(BaseSearchBackend):
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise TimeoutError(f"search index {self.index_dir} is busy (waited {self.lock_timeout:.0f}s)")
         try:
-            self.index_dir.mkdir(parents=True, exist_ok=True)
-            with open(self.index_dir / ".glacier-write.lock", "a+") as lock_file:
-                while True:
-                    try:
-                        fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except OSError as exc:
-                        if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                            raise TimeoutError(
-                                f"search index {self.index_dir} is locked by another process"
-                            ) from exc
-                        time.sleep(0.05)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+            with exclusive_file_lock(
+                self.index_dir / ".glacier-write.lock",
+                timeout=max(0.0, deadline - time.monotonic()),
+                on_timeout=lambda: TimeoutError(
+                    f"search index {self.index_dir} is locked by another process"
+                ),
+            ):
+                yield
         finally:
             self._thread_lock.release()
 
