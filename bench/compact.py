@@ -63,11 +63,6 @@ def main() -> None:
     os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
-    import importlib.util
-
-    if importlib.util.find_spec("kb.search.backends.whoosh") is None:
-        # The Whoosh backend lands with another branch; index into the tests' memory backend meanwhile.
-        os.environ["GLACIER_SEARCH_BACKEND"] = "tests.kb.glaciers.memory_backend"
     import django
 
     django.setup()
