@@ -11,6 +11,7 @@ from kb.services.search import search_run
 from kb.services.sync import SyncError, project_sync, sync_target
 from kb.signals import sync_finished
 from kb.tasks import sync_project
+from tests.kb.factories import ProjectFactory
 from tests.kb.gitrepo import BOB, GitRepo, docs_repo
 
 # Indexing and sync_finished happen on commit, so these tests need real commits.
@@ -188,7 +189,7 @@ def test_sync_finished_is_sent_on_commit_and_a_failing_receiver_is_only_logged(t
 
 def test_task_wraps_the_service_and_ignores_missing_projects(tmp_path):
     docs_repo(tmp_path / "widgets")
-    project = Project.objects.create(slug="w", name="W", repository=str(tmp_path / "widgets"))
+    project = ProjectFactory(slug="w", name="W", repository=str(tmp_path / "widgets"))
     summary = sync_project.delay(project.pk).get(timeout=60)
     assert summary["added"] == 4 and summary["sync_run"] == SyncRun.objects.get().pk
     assert sync_project.delay(project.pk).get(timeout=60)["unchanged"] == 4  # safe to run twice
@@ -207,7 +208,7 @@ def test_two_concurrent_syncs_leave_exactly_one_copy(tmp_path):
     for n in range(30):
         repo.write(f"docs/page{n}.md", f"# Page {n}\n\nConcurrent body {n}\n")
     repo.commit("many pages")
-    project = Project.objects.create(slug="widgets", name="Widgets", repository=str(repo.path))
+    project = ProjectFactory(slug="widgets", name="Widgets", repository=str(repo.path))
     errors, barrier = [], threading.Barrier(2)
 
     def run():
