@@ -210,11 +210,9 @@ def _origin_url(clone: Path) -> str:
     return proc.stdout.strip()
 
 
-# No user or system git config (no credential helpers, url rewrites or hooks from this machine).
+# No HOME, so no user git config; never a prompt (git's or ssh's) waiting for a terminal.
 _GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
     "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
     "PATH": "/usr/local/bin:/usr/bin:/bin",
 }

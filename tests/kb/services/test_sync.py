@@ -357,3 +357,22 @@ def test_a_changed_repository_is_cloned_afresh_not_fetched_from_the_old_origin(t
     assert list(Document.objects.filter(project__slug="moving").values_list("title", flat=True)) == [
         "Second project"
     ]
+
+
+def test_git_connects_to_the_pinned_addresses_not_to_a_fresh_lookup(chatty_git_server, tmp_path, caplog):
+    from kb.services import sync
+    from kb.services.repository_policy import RepositorySource
+
+    url, _secret = chatty_git_server
+    port = int(url.split(":")[2].split("/")[0])
+    unresolvable = f"http://pinned.invalid:{port}/x.git"
+    pinned = RepositorySource(
+        target=unresolvable, is_local=False, trusted=True, pins=(("pinned.invalid", port, ("127.0.0.1",)),)
+    )
+    with caplog.at_level(logging.WARNING, logger="kb.services.sync"):
+        with pytest.raises(SyncError, match="git could not clone"):
+            sync._git(
+                ["clone", "--quiet", "--", unresolvable, str(tmp_path / "c")], source=pinned, what="clone"
+            )
+    # The name does not resolve, so only the pin can have taken git to the server.
+    assert "INTERNAL-SECRET" in caplog.text
