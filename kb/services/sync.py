@@ -180,7 +180,7 @@ def _checkout(*, project: Project, target: str) -> Path:
         source = repository_check_for_sync(project=project, target=target)
     except RepositoryPolicyError as exc:
         raise SyncError(f"Refused to sync {target}: {exc}") from exc
-    if source.is_local or not is_git_url(target):
+    if source.is_local:  # the policy's answer, so what was checked as a URL is never read as a path
         path = Path(target).expanduser()
         if not path.is_dir():
             raise SyncError(f"{target}: no such directory.")

@@ -376,3 +376,23 @@ def test_git_connects_to_the_pinned_addresses_not_to_a_fresh_lookup(chatty_git_s
             )
     # The name does not resolve, so only the pin can have taken git to the server.
     assert "INTERNAL-SECRET" in caplog.text
+
+
+def test_what_the_policy_checked_as_a_url_is_cloned_never_read_as_a_path(tmp_path, monkeypatch):
+    from kb.services import repository_policy, sync
+
+    monkeypatch.setattr(repository_policy, "resolve_host", lambda host, port: ["140.82.112.3"])
+    calls = []
+
+    def fake_git(args, *, source, what):
+        calls.append((args, source.protocols))
+        raise SyncError(f"git could not {what}: stopped by the test")
+
+    monkeypatch.setattr(sync, "_git", fake_git)
+    url = "git@github.com:acme/wid+x.git"  # not the command line's idea of a git URL, but a remote
+    project = Project.objects.create(slug="odd", name="Odd", repository=url)
+    with pytest.raises(SyncError, match="stopped by the test"):
+        project_sync(project=project)
+    assert calls == [
+        (["clone", "--quiet", "--", url, str(sync.settings.GLACIER_REPOS_DIR / "odd")], ("https", "ssh"))
+    ]
