@@ -89,6 +89,12 @@ REFUSED_FOR_EVERYONE = {
     "https://github.com/acme/%2e%2e/x": "'..'",
     "https://github.com/": "path is missing",
     "https://github.com/acme/widgets.git?x=1": "query",
+    "https://github.com@evil.example/acme/widgets.git": "credentials",
+    "https://evil.example#@github.com/acme/widgets.git": "fragment",
+    "https://%67ithub.com/acme/widgets.git": "valid host name",
+    "https://github.com.evil.example/acme/widgets.git": "not an allowed repository host",
+    "https://0x7f.0.0.1/x.git": "not an allowed repository host",
+    "https://2130706433/x.git": "not an allowed repository host",
     "github:not-a-repo": "github:OWNER/NAME",
     "/srv/../etc": "'..'",
     "srv/relative": "absolute path",
@@ -208,3 +214,13 @@ def test_local_readers_get_only_what_the_policy_allows(tmp_path, settings, dns, 
     (tmp_path / "repos" / "evil").mkdir()
     assert repository_local_dir(remote) == tmp_path / "repos" / "evil"
     assert repository_local_dir(remote, include_clone=False) is None
+
+
+def test_numeric_host_spellings_of_loopback_are_caught_by_resolution_even_when_allowed(
+    settings, maintainer, monkeypatch
+):
+    # getaddrinfo reads these as 127.0.0.1, as curl would; nothing here is looked up on the network.
+    settings.GLACIER_ALLOWED_REPOSITORY_HOSTS = ["2130706433", "0x7f.0.0.1"]
+    for host in settings.GLACIER_ALLOWED_REPOSITORY_HOSTS:
+        with pytest.raises(RepositoryPolicyError, match="resolves to a loopback"):
+            repository_validate(f"https://{host}/x.git", user=maintainer)
