@@ -6,6 +6,7 @@ in-process) so a fresh checkout runs with no configuration at all.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -193,6 +194,22 @@ GITHUB_RETRY_BACKOFF = float(env("GITHUB_RETRY_BACKOFF", "1.0"))
 GITHUB_RETRY_BACKOFF_MAX = float(env("GITHUB_RETRY_BACKOFF_MAX", "60"))
 # The command waits for a rate-limit reset at most this long (a Celery task re-schedules instead).
 GITHUB_RATE_LIMIT_MAX_WAIT = env_int("GITHUB_RATE_LIMIT_MAX_WAIT", 3600)
+
+# Where project content may come from (kb/services/repository_policy.py, issue [6] t6-sources).
+# Staff may point a project at any local path; everyone else only at a path under one of these roots
+# (comma-separated absolute paths; empty: nobody but staff and the command-line operator).
+GLACIER_LOCAL_REPOSITORY_ROOTS = env_list("GLACIER_LOCAL_REPOSITORY_ROOTS", [])
+# Hosts a project's https/ssh git URL may name. Default: github.com plus the host of a GitHub
+# Enterprise GITHUB_API_URL (https://ghe.example.com/api/v3 -> ghe.example.com). Setting it replaces both.
+_GITHUB_ENTERPRISE_HOST = (urlsplit(GITHUB_API_URL).hostname or "").lower()
+GLACIER_ALLOWED_REPOSITORY_HOSTS = [
+    host.lower()
+    for host in env_list(
+        "GLACIER_ALLOWED_REPOSITORY_HOSTS",
+        ["github.com"]
+        + ([_GITHUB_ENTERPRISE_HOST] if _GITHUB_ENTERPRISE_HOST not in {"", "api.github.com"} else []),
+    )
+]
 
 # Email: console backend unless SMTP is configured.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

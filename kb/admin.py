@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from kb.models import (
@@ -16,6 +17,7 @@ from kb.models import (
     TopicPin,
     WebhookDelivery,
 )
+from kb.services.repository_policy import RepositoryPolicyError, repository_approval, repository_validate
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,13 +26,42 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class ProjectAdminForm(forms.ModelForm):
+    """The repository is held to the same policy as in the API, for the user saving the form."""
+
+    user = None  # set by ProjectAdmin.get_form
+
+    class Meta:
+        model = Project
+        fields = ["name", "slug", "description", "repository", "github_repo", "visibility", "webhook_secret"]
+
+    def clean_repository(self) -> str:
+        value = (self.cleaned_data.get("repository") or "").strip()
+        if self.instance.pk and value and value == self.instance.repository_approved:
+            return value  # already vouched for by staff or the operator
+        try:
+            return repository_validate(value, user=self.user)
+        except RepositoryPolicyError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = ["name", "slug", "visibility", "repository", "github_repo"]
     list_filter = ["visibility"]
     search_fields = ["name", "slug", "repository", "github_repo"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        if obj.repository != obj.repository_approved:
+            obj.repository_approved = repository_approval(obj.repository, user=request.user)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ProjectMembership)

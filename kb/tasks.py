@@ -4,7 +4,7 @@ from celery import shared_task
 
 from kb.models import Project
 from kb.services.github_sync import github_sync
-from kb.services.sync import project_sync
+from kb.services.sync import SyncError, project_sync
 from kb.sources.github import RateLimited
 
 
@@ -14,6 +14,8 @@ def sync_project(self, project_id: int, target: str | None = None) -> dict | Non
 
     Safe to run twice at once (per-project lock, upserts). A GitHub rate limit
     re-schedules the task for the reset time instead of sleeping in the worker.
+    A sync that cannot run (no repository, a refused or missing one, a failed clone)
+    is an answer, not a crash: its failed SyncRun, if one was started, says why.
     """
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
@@ -24,6 +26,8 @@ def sync_project(self, project_id: int, target: str | None = None) -> dict | Non
         if self.app.conf.task_always_eager:
             return None
         raise self.retry(exc=exc, eta=exc.reset_at) from exc
+    except SyncError as exc:
+        return {"status": "failed", "error": str(exc)}
     return {
         "sync_run": sync_run.pk,
         "status": sync_run.status,

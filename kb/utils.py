@@ -1,11 +1,12 @@
 """Small helpers with no better home."""
 
 import fcntl
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 def batched(items: Iterable, size: int) -> Iterator[tuple]:
@@ -38,3 +39,26 @@ def exclusive_file_lock(
             yield
         finally:
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+
+def symlink_reason(root: Path, relative: str) -> str | None:
+    """Why `relative` under `root` must not be read because of a symbolic link, or None if none is involved.
+
+    Every component is checked, so a file under a linked directory is caught too. The
+    reason says whether the link leads out of `root`, for the person reading the skips.
+    """
+    root = Path(os.path.realpath(root))
+    parts = PurePosixPath(relative).parts
+    current = root
+    for depth, part in enumerate(parts, start=1):
+        current = current / part
+        if current.is_symlink():
+            target = Path(os.path.realpath(current))
+            where = "inside" if target == root or root in target.parents else "outside"
+            what = (
+                "symbolic link"
+                if depth == len(parts)
+                else f"under the symbolic link {'/'.join(parts[:depth])}"
+            )
+            return f"{what} (points {where} the tree; links are not followed)"
+    return None

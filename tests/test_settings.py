@@ -8,6 +8,8 @@ def test_key_settings_exist():
         "GLACIER_SEARCH_BACKENDS",
         "GLACIER_REPOS_DIR",
         "GLACIER_MAX_FILE_BYTES",
+        "GLACIER_LOCAL_REPOSITORY_ROOTS",
+        "GLACIER_ALLOWED_REPOSITORY_HOSTS",
         "GITHUB_TOKEN",
         "GITHUB_API_URL",
         "CELERY_BROKER_URL",

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from kb.models import Document, Project, SyncRun
+from kb.services.repository_policy import RepositoryPolicyError, repository_validate
 
 SEARCH_KINDS = [*Document.Kind.values, "glacier"]
 
@@ -42,13 +43,29 @@ class ProjectCreateInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=100)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    repository = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    repository = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "An https or ssh git URL (https://github.com/OWNER/NAME.git, git@github.com:OWNER/NAME.git) "
+            "on an allowed host, or github:OWNER/NAME; a directory on the server only for staff."
+        ),
+    )
     github_repo = serializers.RegexField(
         r"^[\w.-]+/[\w.-]+$", max_length=200, required=False, allow_blank=True, default=""
     )
     visibility = serializers.ChoiceField(
         choices=Project.Visibility.choices, default=Project.Visibility.PUBLIC
     )
+
+    def validate_repository(self, value: str) -> str:
+        request = self.context.get("request")
+        try:
+            return repository_validate(value, user=getattr(request, "user", None))
+        except RepositoryPolicyError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
 
 class SyncQueuedSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from kb import selectors
 from kb.access import user_is_maintainer
 from kb.api import serializers
 from kb.services.projects import project_create, project_sync_enqueue, user_may_create_project
+from kb.services.repository_policy import RepositoryPolicyError
 from kb.services.search import search_run
 
 
@@ -44,7 +45,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def create(self, request):
         if not user_may_create_project(request.user):
             raise PermissionDenied("Only staff and project maintainers may create projects.")
-        data = self._validated(serializers.ProjectCreateInputSerializer, request.data)
+        data = self._validated(serializers.ProjectCreateInputSerializer, request.data, request=request)
         try:
             project = project_create(created_by=request.user, **data)
         except DjangoValidationError as exc:
@@ -52,14 +53,23 @@ class ProjectViewSet(viewsets.GenericViewSet):
         created = selectors.project_get(user=request.user, slug=project.slug)
         return Response(serializers.ProjectOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={202: serializers.SyncQueuedSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            202: serializers.SyncQueuedSerializer,
+            400: OpenApiResponse(description="No repository, or one that may not or cannot be synced"),
+        },
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def sync(self, request, slug=None):
         """Queue a sync of the project's registered repository (maintainers only)."""
         project = self._visible_project(slug)
         if not user_is_maintainer(request.user, project):
             raise PermissionDenied("Only maintainers of this project may sync it.")
-        project_sync_enqueue(project=project)
+        try:
+            project_sync_enqueue(project=project)
+        except RepositoryPolicyError as exc:
+            raise ValidationError({"repository": [str(exc)]}) from exc
         return Response({"status": "queued", "project": project.slug}, status=status.HTTP_202_ACCEPTED)
 
     def _visible_project(self, slug):
@@ -69,8 +79,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return project
 
     @staticmethod
-    def _validated(serializer_class, data) -> dict:
-        serializer = serializer_class(data=data)
+    def _validated(serializer_class, data, *, request=None) -> dict:
+        serializer = serializer_class(data=data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

@@ -14,6 +14,10 @@ class Project(models.Model):
     description = models.TextField(blank=True)
     # A local path or git URL for repository docs; "owner/name" for GitHub issues.
     repository = models.CharField(max_length=500, blank=True)
+    # The exact `repository` value staff or the command-line operator vouched for. A sync reads a
+    # local path outside GLACIER_LOCAL_REPOSITORY_ROOTS (or uses file://, plain http...) only while
+    # `repository` still equals it, so a row written any other way cannot make the server read itself.
+    repository_approved = models.CharField(max_length=500, blank=True, editable=False)
     github_repo = models.CharField(max_length=200, blank=True, help_text="owner/name on GitHub")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     webhook_secret = models.CharField(max_length=200, blank=True)

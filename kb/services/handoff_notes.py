@@ -21,6 +21,7 @@ note by the same rule as pages and the API.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import uuid
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from kb.models import Document, Project
 from kb.rendering import FrontMatterError, derive_title, split_front_matter
 from kb.services import search_index
 from kb.services.documents import DocumentInput, documents_delete, documents_upsert
+from kb.utils import symlink_reason
 
 KIND = Document.Kind.HANDOFF_NOTE
 SOURCE = Document.Source.NOTES
@@ -240,18 +242,51 @@ class ImportReport:
     imported: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)  # {"path", "line", "error"}
     warnings: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}: symbolic links
+
+
+def _note_files(directory: Path, report: ImportReport) -> list[Path]:
+    """Note files under `directory`, never through a symbolic link (kb.sources.local's rule)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(directory):  # never descends into a linked directory
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if path.suffix.lower() not in NOTE_SUFFIXES:
+                continue
+            relative = path.relative_to(directory).as_posix()
+            reason = symlink_reason(directory, relative)
+            if reason:
+                report.skipped.append({"path": relative, "reason": reason})
+            elif path.is_file():
+                found.append(path)
+    return found
+
+
+def _read_no_follow(path: Path) -> bytes:
+    # O_NOFOLLOW: a file swapped for a link after the walk is refused (ELOOP), not followed.
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as handle:
+        return handle.read()
 
 
 def handoff_notes_import(*, project: Project, directory: Path, author=None) -> ImportReport:
-    """Import every note file under `directory`; a bad file is reported and the others still land."""
+    """Import every note file under `directory`; a bad file is reported and the others still land.
+
+    Symbolic links are not followed, wherever they point: each is listed in `skipped`.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise HandoffNoteError(f"{directory}: not a directory", field="directory")
     report = ImportReport()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in NOTE_SUFFIXES):
+    for path in _note_files(directory, report):
         relative = path.relative_to(directory).as_posix()
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = _read_no_follow(path).decode("utf-8")
+        except OSError as exc:
+            report.errors.append(
+                {"path": relative, "line": None, "error": f"unreadable: {exc.strerror or exc}"}
+            )
+            continue
         except UnicodeDecodeError as exc:
             report.errors.append(
                 {"path": relative, "line": None, "error": f"not valid UTF-8 (byte {exc.start})"}

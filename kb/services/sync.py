@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import subprocess
 import threading
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from django.utils.text import slugify
 from kb.models import Document, Project, SyncRun
 from kb.services.documents import documents_delete_missing, documents_upsert
 from kb.services.github_sync import github_sync
+from kb.services.repository_policy import RepositoryPolicyError, RepositorySource, repository_check_for_sync
 from kb.signals import sync_finished
 from kb.sources.local import LocalTree, Progress, read_local_tree
 from kb.utils import exclusive_file_lock
@@ -156,6 +158,9 @@ def _project_for(slug_source: str, *, repository: str = "", github_repo: str = "
     wanted = {
         name: value for name, value in (("repository", repository), ("github_repo", github_repo)) if value
     }
+    if repository:
+        # The operator typed this target: it is theirs to vouch for (kb.services.repository_policy).
+        wanted["repository_approved"] = repository
     project, created = Project.objects.get_or_create(slug=slug, defaults={"name": slug_source, **wanted})
     changed = [name for name, value in wanted.items() if getattr(project, name) != value]
     if not created and changed:
@@ -166,36 +171,92 @@ def _project_for(slug_source: str, *, repository: str = "", github_repo: str = "
 
 
 def _checkout(*, project: Project, target: str) -> Path:
-    """A directory to read: the local path itself, or a clone under GLACIER_REPOS_DIR kept up to date."""
-    if not is_git_url(target):
+    """A directory to read: the local path itself, or a clone under GLACIER_REPOS_DIR kept up to date.
+
+    The repository policy is asked first, every time: the row may predate it or have been
+    written around it, and a host's addresses may have changed since it was saved.
+    """
+    try:
+        source = repository_check_for_sync(project=project, target=target)
+    except RepositoryPolicyError as exc:
+        raise SyncError(f"Refused to sync {target}: {exc}") from exc
+    if source.is_local:  # the policy's answer, so what was checked as a URL is never read as a path
         path = Path(target).expanduser()
         if not path.is_dir():
             raise SyncError(f"{target}: no such directory.")
         return path
     clone = Path(settings.GLACIER_REPOS_DIR) / project.slug
+    if (clone / ".git").exists() and _origin_url(clone) != target:
+        # The project now names another repository: fetch only ever from the URL just checked.
+        shutil.rmtree(clone)
     if (clone / ".git").exists():
-        _git(["-C", str(clone), "fetch", "--prune", "origin"], what=f"fetch {target}")
-        _git(["-C", str(clone), "reset", "--hard", "--quiet", "@{upstream}"], what=f"update {clone}")
+        _git(["-C", str(clone), "fetch", "--prune", "origin"], source=source, what=f"fetch {target}")
+        _git(
+            ["-C", str(clone), "reset", "--hard", "--quiet", "@{upstream}"],
+            source=source,
+            what=f"update {target}",
+        )
     else:
         clone.parent.mkdir(parents=True, exist_ok=True)
-        _git(["clone", "--quiet", "--", target, str(clone)], what=f"clone {target}")
+        _git(["clone", "--quiet", "--", target, str(clone)], source=source, what=f"clone {target}")
     return clone
 
 
-def _git(args: list[str], *, what: str) -> None:
+def _origin_url(clone: Path) -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(clone), "config", "--get", "remote.origin.url"],
+        capture_output=True, text=True, check=False, timeout=60, env=_GIT_ENV,
+    )  # fmt: skip
+    return proc.stdout.strip()
+
+
+# No HOME, so no user git config; never a prompt (git's or ssh's) waiting for a terminal.
+_GIT_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+}
+# What a failed git run is reported as: the raw stderr can quote a remote server's answer
+# (the issue saw Redis's), so the sync run keeps a short reason and the log keeps the rest.
+_GIT_FAILURES = [
+    (re.compile(r"could not resolve host|name or service not known", re.I), "the host could not be resolved"),
+    (re.compile(r"connection refused|connection timed out|couldn't connect|network is unreachable", re.I),
+     "the host could not be reached"),
+    (re.compile(r"authentication failed|permission denied|could not read username", re.I),
+     "access was denied (is the repository public, or are credentials configured?)"),
+    (re.compile(r"not found|does not appear to be a git repository|does not exist", re.I),
+     "no repository there"),
+    (re.compile(r"redirect", re.I), "the server redirected elsewhere (redirects are not followed)"),
+    (re.compile(r"not allowed|transport .* not allowed", re.I), "that transport is not allowed"),
+]  # fmt: skip
+
+
+def _git(args: list[str], *, source: RepositorySource, what: str) -> None:
+    options = ["-c", "protocol.allow=never"]
+    for protocol in source.protocols:
+        options += ["-c", f"protocol.{protocol}.allow=always"]
+    # Never follow an http redirect: it could lead to another host than the one checked.
+    options += ["-c", "http.followRedirects=false", "-c", "core.hooksPath=/dev/null"]
+    for host, port, addresses in source.pins:
+        # Connect to the addresses just checked, not to whatever the name resolves to a moment later.
+        listed = ",".join(f"[{a}]" if ":" in a else a for a in addresses)
+        options += ["-c", f"http.curloptResolve={host}:{port}:{listed}"]
     try:
         proc = subprocess.run(
-            ["git", *args],
+            ["git", *options, *args],
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_SECONDS,
-            env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+            env=_GIT_ENV,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise SyncError(f"git could not {what}: timed out after {GIT_TIMEOUT_SECONDS}s") from exc
     if proc.returncode != 0:
-        raise SyncError(f"git could not {what}: {proc.stderr.strip() or proc.stdout.strip()}")
+        detail = (proc.stderr.strip() or proc.stdout.strip())[:2000]
+        logger.warning("git could not %s (exit %s): %s", what, proc.returncode, detail)
+        reason = next((text for pattern, text in _GIT_FAILURES if pattern.search(detail)), None)
+        raise SyncError(f"git could not {what}: {reason or f'git exited with status {proc.returncode}'}")
 
 
 @contextmanager

@@ -5,10 +5,17 @@ pass (kb.sources.git.iter_commits), and turns every file worth indexing into a
 DocumentInput. Files it cannot use (binary, too large, undecodable) are
 returned as skips with a reason; malformed front matter is a warning and the
 document is kept with its body as written. Nothing here touches the database.
+
+Symbolic links are never followed, not even ones that stay inside the tree: a
+link (or a file under a linked directory) is a skip with its reason. Following
+only in-tree links would need the same realpath check at every read and would
+still race a checkout being rewritten; skipping them all is the simple rule
+that cannot leak a file from outside the tree (the issue found /etc/passwd).
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import json
 import os
@@ -23,6 +30,7 @@ from kb.rendering import FrontMatterError, derive_title, extract_headings, split
 from kb.services.documents import DocumentInput
 from kb.sources.git import GitError, is_git_repository, iter_commits
 from kb.sources.git import head_sha as git_head_sha
+from kb.utils import symlink_reason
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
 TEXT_SUFFIXES = {".txt", ".rst"}
@@ -81,7 +89,7 @@ def classify(relative_path: str) -> tuple[str, str] | None:
 def read_local_tree(root: Path, *, max_bytes: int, progress: Progress | None = None) -> LocalTree:
     root = Path(root).resolve()
     tree = LocalTree(root=root, has_git=is_git_repository(root))
-    paths = sorted(_candidate_paths(root, use_git=tree.has_git))
+    paths = sorted(_candidate_paths(root, use_git=tree.has_git, skips=tree.skips))
     tree.candidates = len(paths)
     histories: dict[str, FileHistory] = {}
     if tree.has_git:
@@ -95,20 +103,32 @@ def read_local_tree(root: Path, *, max_bytes: int, progress: Progress | None = N
     return tree
 
 
-def _candidate_paths(root: Path, *, use_git: bool) -> Iterator[str]:
+def _candidate_paths(root: Path, *, use_git: bool, skips: list[dict]) -> Iterator[str]:
+    """Files worth reading, as paths relative to `root`; symbolic links go to `skips` instead."""
     if use_git:
         listed = _git_listed_paths(root)
         if listed is not None:
-            for relative in listed:
+            for relative in sorted(listed):
                 parts = PurePosixPath(relative).parts
-                if not SKIP_DIRS.intersection(parts[:-1]) and classify(relative):
+                if SKIP_DIRS.intersection(parts[:-1]) or not classify(relative):
+                    continue
+                link = symlink_reason(root, relative)
+                if link:
+                    skips.append({"path": relative, "reason": link})
+                elif (root / relative).is_file():  # listed but deleted from the working tree
                     yield relative
             return
+    # os.walk never descends into a linked directory (followlinks=False).
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for filename in filenames:
+        for filename in sorted(filenames):
             relative = Path(dirpath, filename).relative_to(root).as_posix()
-            if classify(relative) and not os.path.islink(os.path.join(dirpath, filename)):
+            if not classify(relative):
+                continue
+            link = symlink_reason(root, relative)
+            if link:
+                skips.append({"path": relative, "reason": link})
+            else:
                 yield relative
 
 
@@ -122,9 +142,7 @@ def _git_listed_paths(root: Path) -> list[str] | None:
     )
     if proc.returncode != 0:
         return None
-    names = {name.decode("utf-8", errors="surrogateescape") for name in proc.stdout.split(b"\0") if name}
-    # ls-files also lists files deleted from the working tree but still in the index.
-    return [name for name in names if (root / name).is_file() and not (root / name).is_symlink()]
+    return list({name.decode("utf-8", errors="surrogateescape") for name in proc.stdout.split(b"\0") if name})
 
 
 def _histories(root: Path, *, wanted: set[str]) -> dict[str, FileHistory]:
@@ -154,13 +172,24 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
     kind, fmt = classify(relative)
     full = tree.root / relative
     try:
-        stat = full.stat()
-        if stat.st_size > max_bytes:
-            tree.skips.append({"path": relative, "reason": f"larger than {max_bytes} bytes ({stat.st_size})"})
+        # O_NOFOLLOW: a file swapped for a link after it was listed is refused, not followed.
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > max_bytes:
+                tree.skips.append(
+                    {"path": relative, "reason": f"larger than {max_bytes} bytes ({stat.st_size})"}
+                )
+                return
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:  # grew after the stat
+            tree.skips.append({"path": relative, "reason": f"larger than {max_bytes} bytes (still growing)"})
             return
-        raw = full.read_bytes()
     except OSError as exc:
-        tree.skips.append({"path": relative, "reason": f"unreadable: {exc.strerror or exc}"})
+        if exc.errno == errno.ELOOP:
+            tree.skips.append({"path": relative, "reason": "symbolic link (links are not followed)"})
+        else:
+            tree.skips.append({"path": relative, "reason": f"unreadable: {exc.strerror or exc}"})
         return
     if b"\0" in raw[:BINARY_SNIFF_BYTES]:
         tree.skips.append({"path": relative, "reason": "binary file (NUL byte)"})

@@ -16,9 +16,8 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from django.conf import settings
-
 from kb.models import Document, Project
+from kb.services.repository_policy import repository_local_dir
 
 # Meeting notes, minutes, and dated records ("annual-report-2021.md", "2019-summit.md", "events/2017/...").
 _HISTORICAL_NAME = re.compile(r"meeting[-_ ]?notes|minutes|(?:^|[-_ .])(?:19|20)\d{2}(?:[-_ .]|$)")
@@ -177,14 +176,8 @@ class DetectionContext:
 
     @cached_property
     def local_repo(self) -> Path | None:
-        """The project's checkout on this machine, when its repository is a local directory."""
-        location = (self.project.repository or "").strip()
-        if not location or "://" in location or location.startswith("git@"):
-            return None
-        candidate = Path(location).expanduser()
-        if not candidate.is_absolute():
-            candidate = Path(settings.BASE_DIR) / candidate
-        return candidate if candidate.is_dir() else None
+        """The project's checkout on this machine, when its repository is a local directory it may read."""
+        return repository_local_dir(self.project, include_clone=False)
 
     def days_since(self, when: datetime | None) -> int | None:
         return None if when is None else (self.now - when).days

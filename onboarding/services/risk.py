@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project
+from kb.services.repository_policy import repository_local_dir
 from kb.sources.git import Commit, GitError, is_git_repository, iter_commits
 from onboarding.models import Area, Contribution, Maintainer, ProjectRisk
 
@@ -185,23 +185,16 @@ class ContributionCounter:
 
 
 def project_repository_dir(project: Project) -> Path | None:
-    """The local git checkout holding the project's history, if there is one."""
-    candidates = []
-    if project.repository:
-        candidates.append(Path(project.repository).expanduser())
-        name = project.repository.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
-        candidates += [
-            Path(settings.GLACIER_REPOS_DIR) / project.slug,
-            Path(settings.GLACIER_REPOS_DIR) / name,
-        ]
-    candidates.append(Path(settings.GLACIER_REPOS_DIR) / project.slug)
-    for candidate in candidates:
-        try:
-            if candidate.is_dir() and is_git_repository(candidate):
-                return candidate
-        except OSError:
-            continue
-    return None
+    """The local git checkout holding the project's history, if there is one it may read.
+
+    Asked of the repository policy: a local path only when approved or under an allowed
+    root, else the project's own clone, never a clone named after someone else's project.
+    """
+    candidate = repository_local_dir(project)
+    try:
+        return candidate if candidate is not None and is_git_repository(candidate) else None
+    except OSError:
+        return None
 
 
 def _github_activity(project: Project) -> Iterator[tuple[str, str, list[str], datetime | None]]:

@@ -26,6 +26,10 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"project-{n}")
     name = factory.LazyAttribute(lambda p: p.slug.replace("-", " ").title())
     visibility = Project.Visibility.PUBLIC
+    repository = ""
+    # Tests set projects up as staff would: a repository given here counts as approved
+    # (kb.services.repository_policy). Pass repository_approved="" for a row nobody vouched for.
+    repository_approved = factory.LazyAttribute(lambda p: p.repository)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -6,9 +6,10 @@ when PostgreSQL or Redis is missing, and skips it with the reason elsewhere.
 
 import pytest
 
-from kb.models import Document, Project, SyncRun
+from kb.models import Document, SyncRun
 from kb.search.backends.whoosh import WhooshSearchBackend
 from kb.tasks import sync_project
+from tests.kb.factories import ProjectFactory
 from tests.kb.gitrepo import docs_repo
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -21,7 +22,7 @@ def run_on_worker(*args):
 
 def test_sync_project_runs_on_a_real_worker(celery_worker, tmp_path):
     repo = docs_repo(tmp_path / "widgets")
-    project = Project.objects.create(slug="widgets", name="Widgets", repository=str(repo.path))
+    project = ProjectFactory(slug="widgets", name="Widgets", repository=str(repo.path))
 
     summary = run_on_worker(project.pk)
 

@@ -14,6 +14,8 @@ from kb.services.documents import DocumentInput, documents_upsert
 
 
 def make_project(slug="demo", **kwargs) -> Project:
+    """A project set up as staff would: a repository given here counts as approved."""
+    kwargs.setdefault("repository_approved", kwargs.get("repository", ""))
     return Project.objects.create(slug=slug, name=kwargs.pop("name", slug.title()), **kwargs)
 
 

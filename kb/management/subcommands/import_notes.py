@@ -30,6 +30,8 @@ def handle(command, *, directory: str, project: str, author: str | None = None, 
         report = handoff_notes_import(project=target, directory=Path(directory), author=author_user)
     except HandoffNoteError as exc:
         raise CommandError(str(exc)) from exc
+    for skip in report.skipped:
+        command.stderr.write(f"{Path(directory) / skip['path']}: skipped: {skip['reason']}")
     for warning in report.warnings:
         command.stderr.write(f"{Path(directory) / warning['path']}: warning: {warning['warning']}")
     command.stdout.write(f"Imported {len(report.imported)} handoff note(s) into {target.slug}.")

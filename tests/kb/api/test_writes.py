@@ -9,7 +9,13 @@ from tests.kb.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-NEW_PROJECT = {"slug": "comet", "name": "Comet", "repository": "/srv/comet", "visibility": "private"}
+# A maintainer may only name a remote on an allowed host (tests/kb/api/test_repository_policy.py).
+NEW_PROJECT = {
+    "slug": "comet",
+    "name": "Comet",
+    "repository": "https://github.com/acme/comet.git",
+    "visibility": "private",
+}
 
 
 def test_anonymous_cannot_create_projects(catalogue, anonymous):
@@ -64,6 +70,7 @@ def test_sync_of_a_hidden_project_is_404_and_of_a_visible_one_403_for_non_mainta
 
 
 def test_maintainer_sync_is_queued_after_commit(catalogue, django_capture_on_commit_callbacks):
+    Project.objects.filter(slug="skunkworks").update(github_repo="acme/skunkworks")
     client = token_client(catalogue["maintainer"])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post("/api/projects/skunkworks/sync/")

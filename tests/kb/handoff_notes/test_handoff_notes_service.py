@@ -1,6 +1,7 @@
 """Handoff notes: parsing, saving, importing a directory, and the import command."""
 
 import datetime as dt
+import os
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -154,3 +155,32 @@ def test_import_command_rejects_unknown_project_and_author(people, tmp_path):
         call_command("kb", "import_notes", str(tmp_path), "--project", "nope")
     with pytest.raises(CommandError, match="No user"):
         call_command("kb", "import_notes", str(tmp_path), "--project", "widgets", "--author", "nobody")
+
+
+def test_import_never_follows_a_symbolic_link(people, tmp_path, capsys):
+    notes, outside = tmp_path / "notes", tmp_path / "outside"
+    (notes / "team").mkdir(parents=True)
+    (outside / "more").mkdir(parents=True)
+    (notes / "team" / "triage.md").write_text("# Triage rota\n\nMondays: ada.\n")
+    (outside / "secret.md").write_text("# Secret\n\nDB_PASSWORD=hunter2\n")
+    (outside / "more" / "inner.md").write_text("# Inner\n\nDB_PASSWORD=hunter2\n")
+    os.symlink("/etc/passwd", notes / "passwd.txt")
+    os.symlink(outside / "secret.md", notes / "secret.md")
+    os.symlink(outside / "more", notes / "more")
+    os.symlink(notes / "team" / "triage.md", notes / "alias.md")
+
+    call_command("kb", "import_notes", str(notes), "--project", "widgets")
+
+    keys = set(
+        Document.objects.filter(project=people.project, kind="handoff_note").values_list("key", flat=True)
+    )
+    assert keys == {"note/team/triage"}
+    assert not Document.objects.filter(body__contains="hunter2").exists()
+    assert not Document.objects.filter(body__contains="root:").exists()
+    err = capsys.readouterr().err
+    assert f"{notes / 'passwd.txt'}: skipped: symbolic link (points outside the tree" in err
+    assert f"{notes / 'secret.md'}: skipped: symbolic link (points outside the tree" in err
+    assert f"{notes / 'alias.md'}: skipped: symbolic link (points inside the tree" in err
+    assert "inner.md" not in err  # a linked directory is not entered at all
+    report = handoff_notes_import(project=people.project, directory=notes)
+    assert sorted(skip["path"] for skip in report.skipped) == ["alias.md", "passwd.txt", "secret.md"]

@@ -1,10 +1,11 @@
 import json
+import shutil
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from kb.models import Document
+from kb.models import Document, Project, SyncRun
 from tests.kb.gitrepo import docs_repo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +31,22 @@ def test_sync_prints_a_summary_with_skip_reasons(tmp_path, settings):
 def test_sync_errors_are_command_errors(tmp_path):
     with pytest.raises(CommandError, match="no such directory"):
         run("sync", str(tmp_path / "nope"))
+
+
+def test_the_operator_vouches_for_what_they_sync_and_a_vanished_source_is_a_command_error(tmp_path):
+    repo = docs_repo(tmp_path / "widgets")
+    run("sync", str(repo.path), "--project", "wid")
+    project = Project.objects.get(slug="wid")
+    assert project.repository == project.repository_approved == str(repo.path.resolve())
+    origin = f"file://{repo.path}"
+    run("sync", origin, "--project", "wid")
+    shutil.rmtree(repo.path)
+    with pytest.raises(CommandError, match="no such directory"):
+        run("sync", str(repo.path), "--project", "wid")
+    with pytest.raises(CommandError, match=f"git could not fetch {origin}: no repository there"):
+        run("sync", origin, "--project", "wid")
+    assert not SyncRun.objects.filter(status=SyncRun.Status.RUNNING).exists()
+    assert SyncRun.objects.filter(project=project, status=SyncRun.Status.FAILED).count() == 1
 
 
 def test_search_prints_results_and_json(tmp_path):

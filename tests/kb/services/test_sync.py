@@ -11,6 +11,7 @@ from kb.services.search import search_run
 from kb.services.sync import SyncError, project_sync, sync_target
 from kb.signals import sync_finished
 from kb.tasks import sync_project
+from tests.kb.factories import ProjectFactory
 from tests.kb.gitrepo import BOB, GitRepo, docs_repo
 
 # Indexing and sync_finished happen on commit, so these tests need real commits.
@@ -188,7 +189,7 @@ def test_sync_finished_is_sent_on_commit_and_a_failing_receiver_is_only_logged(t
 
 def test_task_wraps_the_service_and_ignores_missing_projects(tmp_path):
     docs_repo(tmp_path / "widgets")
-    project = Project.objects.create(slug="w", name="W", repository=str(tmp_path / "widgets"))
+    project = ProjectFactory(slug="w", name="W", repository=str(tmp_path / "widgets"))
     summary = sync_project.delay(project.pk).get(timeout=60)
     assert summary["added"] == 4 and summary["sync_run"] == SyncRun.objects.get().pk
     assert sync_project.delay(project.pk).get(timeout=60)["unchanged"] == 4  # safe to run twice
@@ -207,7 +208,7 @@ def test_two_concurrent_syncs_leave_exactly_one_copy(tmp_path):
     for n in range(30):
         repo.write(f"docs/page{n}.md", f"# Page {n}\n\nConcurrent body {n}\n")
     repo.commit("many pages")
-    project = Project.objects.create(slug="widgets", name="Widgets", repository=str(repo.path))
+    project = ProjectFactory(slug="widgets", name="Widgets", repository=str(repo.path))
     errors, barrier = [], threading.Barrier(2)
 
     def run():
@@ -250,3 +251,148 @@ def test_one_transaction_indexes_in_one_write(tmp_path, monkeypatch):
     run = sync_target(str(repo.path))
     assert run.added == 16 and writes == [1]
     assert backend.status()["documents"] == 16
+
+
+def test_sync_refuses_a_local_row_nobody_approved_and_records_why(tmp_path):
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "env.txt").write_text("DB_PASSWORD=hunter2\n")
+    # As a row written before the repository policy, or straight through the ORM.
+    project = Project.objects.create(slug="sneaky", name="Sneaky", repository=str(tmp_path / "server"))
+    with pytest.raises(SyncError, match="Refused to sync .*Only staff"):
+        project_sync(project=project)
+    run = SyncRun.objects.get(project=project)
+    assert run.status == SyncRun.Status.FAILED and run.finished_at is not None
+    assert "Only staff" in run.errors[0]["error"]
+    assert not Document.objects.filter(project=project).exists()
+    summary = sync_project.delay(project.pk).get(timeout=60)
+    assert summary["status"] == "failed" and "Only staff" in summary["error"]
+    assert not SyncRun.objects.filter(status=SyncRun.Status.RUNNING).exists()
+
+
+def test_sync_refuses_forbidden_urls_on_rows_nobody_approved(tmp_path, settings):
+    origin = docs_repo(tmp_path / "origin")
+    for n, url in enumerate([f"file://{origin.path}", "http://127.0.0.1:6379/x.git", "https://[::1]/x.git"]):
+        project = Project.objects.create(slug=f"p{n}", name=f"P{n}", repository=url)
+        with pytest.raises(SyncError, match="Refused"):
+            project_sync(project=project)
+    assert not any((settings.GLACIER_REPOS_DIR / f"p{n}").exists() for n in range(3))
+    assert not Document.objects.exists()
+
+
+def test_task_answers_a_project_without_repository_without_a_run():
+    project = Project.objects.create(slug="empty", name="Empty")
+    summary = sync_project.delay(project.pk).get(timeout=60)
+    assert summary["status"] == "failed" and "no repository" in summary["error"]
+    assert not SyncRun.objects.exists()
+
+
+def test_git_refuses_the_file_transport_unless_the_target_was_approved(tmp_path):
+    from kb.services import sync
+    from kb.services.repository_policy import RepositorySource
+
+    origin = docs_repo(tmp_path / "origin")
+    url = f"file://{origin.path}"
+    untrusted = RepositorySource(target=url, is_local=False)
+    with pytest.raises(SyncError, match="git could not clone .*transport is not allowed"):
+        sync._git(["clone", "--quiet", "--", url, str(tmp_path / "a")], source=untrusted, what=f"clone {url}")
+    assert not (tmp_path / "a").exists()
+    trusted = RepositorySource(target=url, is_local=False, trusted=True)
+    sync._git(["clone", "--quiet", "--", url, str(tmp_path / "b")], source=trusted, what=f"clone {url}")
+    assert (tmp_path / "b" / "docs" / "guide.md").exists()
+
+
+@pytest.fixture
+def chatty_git_server():
+    """An http server on 127.0.0.1 whose git answer is an error quoting something internal."""
+    import http.server
+
+    secret = "INTERNAL-SECRET requirepass hunter2"
+
+    def pkt(line: str) -> bytes:
+        return f"{len(line) + 4:04x}{line}".encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pkt("# service=git-upload-pack\n") + b"0000" + pkt(f"ERR {secret}\n")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-git-upload-pack-advertisement")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/x.git", secret
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failed_clone_stores_a_short_reason_not_the_remote_answer(chatty_git_server, caplog):
+    url, secret = chatty_git_server
+    # The operator may sync a plain-http URL (trusted); what the server said still stays out of the run.
+    with caplog.at_level(logging.WARNING, logger="kb.services.sync"):
+        with pytest.raises(SyncError, match="git could not clone") as raised:
+            sync_target(url, slug="chatty")
+    assert "INTERNAL-SECRET" in caplog.text  # the operator's log keeps the detail
+    assert "INTERNAL-SECRET" not in str(raised.value)
+    run = SyncRun.objects.get(project__slug="chatty")
+    assert run.status == SyncRun.Status.FAILED
+    assert run.errors[0]["error"].startswith(f"git could not clone {url}: ")
+    assert "INTERNAL-SECRET" not in str(run.errors) and "hunter2" not in str(run.errors)
+
+
+def test_a_changed_repository_is_cloned_afresh_not_fetched_from_the_old_origin(tmp_path, settings):
+    first = docs_repo(tmp_path / "first")
+    second = GitRepo(tmp_path / "second")
+    second.commit("other", files={"README.md": "# Second project\n"})
+    sync_target(f"file://{first.path}", slug="moving")
+    run = sync_target(f"file://{second.path}", slug="moving")
+    assert run.deleted == 3
+    assert list(Document.objects.filter(project__slug="moving").values_list("title", flat=True)) == [
+        "Second project"
+    ]
+
+
+def test_git_connects_to_the_pinned_addresses_not_to_a_fresh_lookup(chatty_git_server, tmp_path, caplog):
+    from kb.services import sync
+    from kb.services.repository_policy import RepositorySource
+
+    url, _secret = chatty_git_server
+    port = int(url.split(":")[2].split("/")[0])
+    unresolvable = f"http://pinned.invalid:{port}/x.git"
+    pinned = RepositorySource(
+        target=unresolvable, is_local=False, trusted=True, pins=(("pinned.invalid", port, ("127.0.0.1",)),)
+    )
+    with caplog.at_level(logging.WARNING, logger="kb.services.sync"):
+        with pytest.raises(SyncError, match="git could not clone"):
+            sync._git(
+                ["clone", "--quiet", "--", unresolvable, str(tmp_path / "c")], source=pinned, what="clone"
+            )
+    # The name does not resolve, so only the pin can have taken git to the server.
+    assert "INTERNAL-SECRET" in caplog.text
+
+
+def test_what_the_policy_checked_as_a_url_is_cloned_never_read_as_a_path(tmp_path, monkeypatch):
+    from kb.services import repository_policy, sync
+
+    monkeypatch.setattr(repository_policy, "resolve_host", lambda host, port: ["140.82.112.3"])
+    calls = []
+
+    def fake_git(args, *, source, what):
+        calls.append((args, source.protocols))
+        raise SyncError(f"git could not {what}: stopped by the test")
+
+    monkeypatch.setattr(sync, "_git", fake_git)
+    url = "git@github.com:acme/wid+x.git"  # not the command line's idea of a git URL, but a remote
+    project = Project.objects.create(slug="odd", name="Odd", repository=url)
+    with pytest.raises(SyncError, match="stopped by the test"):
+        project_sync(project=project)
+    assert calls == [
+        (["clone", "--quiet", "--", url, str(sync.settings.GLACIER_REPOS_DIR / "odd")], ("https", "ssh"))
+    ]

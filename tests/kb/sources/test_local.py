@@ -119,3 +119,59 @@ def test_progress_is_reported_per_file(tmp_path):
         tmp_path / "repo", max_bytes=MiB, progress=lambda done, total, path: seen.append((done, total))
     )
     assert seen[-1] == (4, 4) and len(seen) == 4
+
+
+def _tree_with_links(root, outside):
+    """A tree holding every kind of link: to a file outside, to a directory outside, and within."""
+    outside.mkdir()
+    (outside / "secret.txt").write_text("DB_PASSWORD=hunter2\n")
+    (outside / "docs").mkdir()
+    (outside / "docs" / "README.md").write_text("# Outside\n\nDB_PASSWORD=hunter2\n")
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    (root / "docs" / "real.md").write_text("# Real\n\nKept.\n")
+    os.symlink(outside / "secret.txt", root / "leak.md")
+    os.symlink("/etc/passwd", root / "passwd.txt")
+    os.symlink(outside / "docs", root / "linked")
+    os.symlink("docs/real.md", root / "alias.md")
+
+
+@pytest.mark.parametrize("use_git", [False, True], ids=["plain-directory", "git-checkout"])
+def test_symbolic_links_are_skipped_with_reasons_never_followed(tmp_path, use_git):
+    root = tmp_path / "tree"
+    if use_git:
+        repo = GitRepo(root)
+        _tree_with_links(root, tmp_path / "outside")
+        repo.commit("links and a doc")
+    else:
+        root.mkdir()
+        _tree_with_links(root, tmp_path / "outside")
+    tree = read_local_tree(root, max_bytes=MiB)
+    assert [item.key for item in tree.items] == ["docs/real.md"]
+    assert all("hunter2" not in item.body and "root:" not in item.body for item in tree.items)
+    reasons = {skip["path"]: skip["reason"] for skip in tree.skips}
+    assert "outside the tree" in reasons["leak.md"] and "not followed" in reasons["leak.md"]
+    assert "outside the tree" in reasons["passwd.txt"]
+    assert "inside the tree" in reasons["alias.md"]
+    # A linked directory is never entered, so nothing under it is even listed.
+    assert not any(path.startswith("linked/") for path in reasons)
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_not_followed(tmp_path, monkeypatch):
+    from kb.sources import local
+
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "page.md").write_text("# Page\n")
+    (tmp_path / "secret.md").write_text("# Secret\n\nDB_PASSWORD=hunter2\n")
+    listed = local._candidate_paths
+
+    def list_then_swap(*args, **kwargs):
+        paths = list(listed(*args, **kwargs))
+        (root / "page.md").unlink()
+        os.symlink(tmp_path / "secret.md", root / "page.md")
+        return paths
+
+    monkeypatch.setattr(local, "_candidate_paths", list_then_swap)
+    tree = read_local_tree(root, max_bytes=MiB)
+    assert tree.items == []
+    assert tree.skips == [{"path": "page.md", "reason": "symbolic link (links are not followed)"}]
