@@ -114,7 +114,11 @@ class _Desired:
         email = email.strip()
         # A noreply address names the login (onboarding.services.identities).
         login = login or login_from_email(email)
-        nodes = [n for n in (f"l:{login.lower()}" if login else "", f"e:{normalise_email(email)}" if email else "") if n]
+        nodes = [
+            n
+            for n in (f"l:{login.lower()}" if login else "", f"e:{normalise_email(email)}" if email else "")
+            if n
+        ]
         if not nodes:
             return None
         key = next((self._index[n] for n in nodes if n in self._index), None)

@@ -431,7 +431,9 @@ def project_risk_compute(*, project: Project, commits: Iterable[Commit] | None =
     for login, kind, issue_labels, when in _github_activity(project):
         counter.add_github(login, kind=kind, labels=issue_labels, when=when)
     # Git applies .mailmap to authors but not to Co-authored-by trailers.
-    mailmap = check_mailmap(repo, sorted(counter.co_author_contacts)) if repo and counter.co_author_contacts else {}
+    mailmap = (
+        check_mailmap(repo, sorted(counter.co_author_contacts)) if repo and counter.co_author_contacts else {}
+    )
     resolver = IdentityResolver()
     maintainer_contacts = [
         (m, resolver.observe(name=m.display_name, email=m.email, login=m.github_login)) for m in maintainers
@@ -537,9 +539,7 @@ def _store(
             "engagement": sum(engagement.values()),
             "engaged_people": len(engagement),
             "top_contributors": _ranked(authored, names),
-            "top_affiliations": [
-                {**row, "name": organisations.name(row["key"])} for row in _ranked(orgs)
-            ],
+            "top_affiliations": [{**row, "name": organisations.name(row["key"])} for row in _ranked(orgs)],
             "bots": _ranked(bots, names),
             "silo_count": silos,
             "computed_at": now,

@@ -61,5 +61,9 @@ def git_repo(root: Path, commits: list[tuple]) -> Path:
         env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": when,
                "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": when}  # fmt: skip
         subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, env=env)
-        subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", message[0] if message else f"commit {index}"], check=True, env=env)
+        subprocess.run(
+            ["git", "-C", str(root), "commit", "-q", "-m", message[0] if message else f"commit {index}"],
+            check=True,
+            env=env,
+        )
     return root

@@ -2,7 +2,12 @@
 
 import pytest
 
-from onboarding.services.affiliations import AffiliationMap, Organisations, organisation_key, registrable_domain
+from onboarding.services.affiliations import (
+    AffiliationMap,
+    Organisations,
+    organisation_key,
+    registrable_domain,
+)
 from onboarding.services.identities import IdentityResolver
 
 
@@ -27,7 +32,9 @@ def test_registrable_domain_through_the_public_suffix_list(email, domain):
 
 
 def test_names_and_domains_of_one_organisation_share_a_key():
-    keys = {organisation_key(x) for x in ("Intuit", "Intuit Inc.", "intuit.com", "mail.intuit.com", "INTUIT, Inc")}
+    keys = {
+        organisation_key(x) for x in ("Intuit", "Intuit Inc.", "intuit.com", "mail.intuit.com", "INTUIT, Inc")
+    }
     assert keys == {"intuit"}
     assert organisation_key("Red Hat") == organisation_key("redhat.com") == "redhat"
     assert organisation_key("Google LLC") != organisation_key("Intuit")
@@ -57,7 +64,9 @@ def test_affiliation_map_file_corrects_logins_emails_and_domains():
     resolver = IdentityResolver()
     orgs = Organisations(mapping=mapping)
     # login beats a stated affiliation and the e-mail domain
-    assert orgs.of(identity(resolver, email="nic@gmail.com", login="negz"), declared="Crossplane") == "upbound"
+    assert (
+        orgs.of(identity(resolver, email="nic@gmail.com", login="negz"), declared="Crossplane") == "upbound"
+    )
     assert orgs.of(identity(resolver, email="solo@personal.example")) == "acme"
     assert orgs.name("acme") == "Acme Corp"
     # a personal domain that is no organisation of its own

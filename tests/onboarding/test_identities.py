@@ -85,7 +85,9 @@ def test_maintainer_file_triple_joins_name_email_and_login():
 
 
 def test_accents_case_and_spacing_do_not_split_a_name():
-    resolver, (a, b) = resolve(("José  García", "jose@a.example", "", 2), ("jose garcia", "jg@b.example", "", 1))
+    resolver, (a, b) = resolve(
+        ("José  García", "jose@a.example", "", 2), ("jose garcia", "jg@b.example", "", 1)
+    )
     assert resolver.identity_of(a) is resolver.identity_of(b)
 
 

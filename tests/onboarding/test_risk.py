@@ -88,7 +88,14 @@ def test_docs_and_glacier_pages_lift_silo_status(project_with_history):
 
 
 def commit(name, email, paths=("README.md",), co_authors=(), day=0):
-    return Commit(f"{day:040x}", name, email, datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day), tuple(paths), tuple(co_authors))
+    return Commit(
+        f"{day:040x}",
+        name,
+        email,
+        datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
+        tuple(paths),
+        tuple(co_authors),
+    )
 
 
 def test_ingesting_comments_leaves_the_commit_figures_unchanged(db):
@@ -96,7 +103,9 @@ def test_ingesting_comments_leaves_the_commit_figures_unchanged(db):
     put_files(project, {"OWNERS": "approvers:\n  - alice\nlabels:\n  - area/api\n"})
     people_import(project=project)
     # Four people, one commit each: bus factor 2 (2 of 4 is half).
-    history = [commit(n, f"{n.lower()}@acme.io", day=i) for i, n in enumerate(["Alice", "Bob", "Carol", "Dave"])]
+    history = [
+        commit(n, f"{n.lower()}@acme.io", day=i) for i, n in enumerate(["Alice", "Bob", "Carol", "Dave"])
+    ]
     before = project_risk_compute(project=project, commits=history)
     assert (before.bus_factor, before.contributors, before.commits) == (2, 4, 4)
     put_github(project, [
@@ -120,8 +129,14 @@ def test_ingesting_comments_leaves_the_commit_figures_unchanged(db):
 
 def test_comments_land_on_the_committer_they_belong_to(db):
     project = make_project()
-    history = [commit("Erin Example", "7+erin@users.noreply.github.com"), commit("Erin Example", "erin@acme.io", day=1)]
-    put_github(project, [DocumentInput(kind="issue", key="issue/1", title="x", body="", metadata={"closed_by": "Erin"})])
+    history = [
+        commit("Erin Example", "7+erin@users.noreply.github.com"),
+        commit("Erin Example", "erin@acme.io", day=1),
+    ]
+    put_github(
+        project,
+        [DocumentInput(kind="issue", key="issue/1", title="x", body="", metadata={"closed_by": "Erin"})],
+    )
     report = project_risk_compute(project=project, commits=history)
     assert report.identities == 1 and report.contacts == 3
     erin = Contribution.objects.get(project=project)
@@ -132,11 +147,21 @@ def test_comments_land_on_the_committer_they_belong_to(db):
 def test_bots_are_left_out_of_the_figures_and_listed_apart(db):
     project = make_project()
     history = (
-        [commit("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com", day=i) for i in range(10)]
+        [
+            commit("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com", day=i)
+            for i in range(10)
+        ]
         + [commit("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com", day=20)]
         + [commit("Alice", "alice@acme.io", day=30), commit("Bob", "bob@initech.example", day=31)]
     )
-    put_github(project, [DocumentInput(kind="issue", key="issue/1", title="x", body="", metadata={"closed_by": "k8s-ci-robot"})])
+    put_github(
+        project,
+        [
+            DocumentInput(
+                kind="issue", key="issue/1", title="x", body="", metadata={"closed_by": "k8s-ci-robot"}
+            )
+        ],
+    )
     report = project_risk_compute(project=project, commits=history)
     # Without the bots: alice 1, bob 1 -> bus factor 1; elephant factor 1 (acme 1 of 2).
     assert (report.contributors, report.bus_factor, report.elephant_factor) == (2, 1, 1)
@@ -144,11 +169,15 @@ def test_bots_are_left_out_of_the_figures_and_listed_apart(db):
     risk = ProjectRisk.objects.get(project=project)
     assert [b["key"] for b in risk.bots] == report.bots and risk.bots[0]["count"] == 10
     assert {r["key"] for r in risk.top_contributors} == {"alice@acme.io", "bob@initech.example"}
-    assert set(Contribution.objects.filter(project=project, is_bot=True).values_list("identity", flat=True)) == set(report.bots)
+    assert set(
+        Contribution.objects.filter(project=project, is_bot=True).values_list("identity", flat=True)
+    ) == set(report.bots)
 
 
 def test_mailmap_and_co_authors_in_a_real_repository(tmp_path, db):
-    trailer = "Fix\n\nCo-authored-by: Bea Old <bea@old.example>\nCo-authored-by: Cy <3+cy@users.noreply.github.com>"
+    trailer = (
+        "Fix\n\nCo-authored-by: Bea Old <bea@old.example>\nCo-authored-by: Cy <3+cy@users.noreply.github.com>"
+    )
     repo = git_repo(tmp_path / "repo", [
         ("Ann", "ann@acme.io", ["a.go"]),
         ("Ann Old", "ann@old.example", ["a.go"]),
@@ -156,7 +185,9 @@ def test_mailmap_and_co_authors_in_a_real_repository(tmp_path, db):
         ("Bea", "bea@acme.io", ["b/b.go"]),
         ("Cy", "cy@acme.io", ["c.go"]),
     ])  # fmt: skip
-    (repo / ".mailmap").write_text("Ann <ann@acme.io> <ann@old.example>\nBea <bea@acme.io> <bea@old.example>\n")
+    (repo / ".mailmap").write_text(
+        "Ann <ann@acme.io> <ann@old.example>\nBea <bea@acme.io> <bea@old.example>\n"
+    )
     project = make_project(repository=str(repo))
     report = project_risk_compute(project=project)
     rows = {r.identity: r for r in Contribution.objects.filter(project=project)}
@@ -214,3 +245,15 @@ def test_recompute_is_stable_and_drops_departed_contributors(project_with_histor
     project_risk_compute(project=project, commits=[])
     assert not Contribution.objects.filter(project=project).exists()
     assert ProjectRisk.objects.get(project=project).bus_factor is None
+
+
+def test_contributors_selector_lists_bots_apart(db):
+    from onboarding.selectors import project_contributors
+
+    project = make_project()
+    history = [
+        commit("renovate[bot]", "29139614+renovate[bot]@users.noreply.github.com", day=i) for i in range(3)
+    ]
+    project_risk_compute(project=project, commits=history + [commit("Alice", "alice@acme.io", day=9)])
+    assert [c.identity for c in project_contributors(project)] == ["alice@acme.io"]
+    assert [c.identity for c in project_contributors(project, bots=True)] == ["renovate[bot]"]
