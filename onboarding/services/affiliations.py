@@ -7,7 +7,10 @@ In order of trust:
 2. the affiliation a maintainer file states for the person;
 3. the e-mail domains of their commits, reduced to the registrable domain through the
    public suffix list (`mail.intuit.com` -> `intuit.com`). Free-mail and noreply
-   domains give no organisation.
+   domains give no organisation, and neither does a domain only one person commits
+   from (MIN_DOMAIN_PEOPLE): a personal domain looks exactly like a one-person company,
+   and treating it as an organisation put personal domains among the top organisations.
+   The map file or a stated affiliation still makes it one.
 
 Organisation names and domains merge on one key ("Intuit", "Intuit Inc." and
 `intuit.com` are one organisation), shown under the stated name when there is one.
@@ -29,6 +32,7 @@ from onboarding.services.identities import Identity, normalise_email, normalise_
 
 logger = logging.getLogger(__name__)
 
+MIN_DOMAIN_PEOPLE = 2
 AFFILIATION_MAP_PATHS = (".glacier/affiliations.yaml", ".glacier/affiliations.yml")
 # The public suffix list says where a registrable domain starts, not who hands out
 # private mailboxes; these are the common providers whose users are no organisation.
@@ -139,6 +143,8 @@ class Organisations:
 
     mapping: AffiliationMap = field(default_factory=AffiliationMap)
     _names: dict[str, Counter] = field(default_factory=dict)
+    _stated: set[str] = field(default_factory=set)
+    _domain_people: Counter = field(default_factory=Counter)
 
     def of(self, identity: Identity, *, declared: str = "") -> str:
         """The organisation key of a person ("" when unknown); call `name` for its display name."""
@@ -155,11 +161,20 @@ class Organisations:
                 return self._named(org, stated=True)
         for email in identity.emails:
             if domain := registrable_domain(email):
-                return self._named(domain, stated=False)
+                key = self._named(domain, stated=False)
+                self._domain_people[key] += 1
+                return key
         return ""
+
+    def is_organisation(self, key: str) -> bool:
+        """Whether a key found by `of` counts: stated or mapped, or a domain several people use.
+        Ask after every person has been through `of`."""
+        return bool(key) and (key in self._stated or self._domain_people[key] >= MIN_DOMAIN_PEOPLE)
 
     def _named(self, name: str, *, stated: bool) -> str:
         key = organisation_key(name)
+        if key and stated:
+            self._stated.add(key)
         if key:
             # A stated name ("Intuit") beats a domain ("intuit.com") for display.
             self._names.setdefault(key, Counter())[name] += 1000 if stated else 1

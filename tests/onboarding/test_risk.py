@@ -152,7 +152,7 @@ def test_bots_are_left_out_of_the_figures_and_listed_apart(db):
             for i in range(10)
         ]
         + [commit("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com", day=20)]
-        + [commit("Alice", "alice@acme.io", day=30), commit("Bob", "bob@initech.example", day=31)]
+        + [commit("Alice", "alice@acme.io", day=30), commit("Bob", "bob@acme.io", day=31)]
     )
     put_github(
         project,
@@ -163,12 +163,13 @@ def test_bots_are_left_out_of_the_figures_and_listed_apart(db):
         ],
     )
     report = project_risk_compute(project=project, commits=history)
-    # Without the bots: alice 1, bob 1 -> bus factor 1; elephant factor 1 (acme 1 of 2).
+    # Without the bots: alice 1, bob 1 -> bus factor 1; elephant factor 1 (acme 2 of 2).
     assert (report.contributors, report.bus_factor, report.elephant_factor) == (2, 1, 1)
     assert report.bots == ["dependabot[bot]", "github-actions[bot]", "k8s-ci-robot"]
     risk = ProjectRisk.objects.get(project=project)
     assert [b["key"] for b in risk.bots] == report.bots and risk.bots[0]["count"] == 10
-    assert {r["key"] for r in risk.top_contributors} == {"alice@acme.io", "bob@initech.example"}
+    assert {r["key"] for r in risk.top_contributors} == {"alice@acme.io", "bob@acme.io"}
+    assert risk.top_affiliations == [{"name": "acme.io", "key": "acme", "count": 2}]
     assert set(
         Contribution.objects.filter(project=project, is_bot=True).values_list("identity", flat=True)
     ) == set(report.bots)
@@ -204,7 +205,8 @@ def test_co_author_credit_and_affiliation_merge(tmp_path, db):
         ("Mia Park", "mia@mail.intuit.com", ["x.go"], "Pair\n\nCo-authored-by: Noel Ray <noel@intuit.com>"),
         ("Noel Ray", "noel@gmail.com", ["x.go"]),
         ("Olga Sand", "olga@bigco.example", ["y.go"]),
-        ("Olga Sand", "olga@bigco.example", ["y.go"]),
+        ("Pia Hart", "pia@bigco.example", ["y.go"]),
+        ("Solo Dev", "me@solo.example", ["z.go"]),
     ])  # fmt: skip
     project = make_project(repository=str(repo))
     put_files(project, {"MAINTAINERS.md": "- Noel Ray (@noelr) <noel@gmail.com>, Intuit\n"})
@@ -212,9 +214,10 @@ def test_co_author_credit_and_affiliation_merge(tmp_path, db):
     report = project_risk_compute(project=project)
     noel = Contribution.objects.get(project=project, identity="noelr")
     assert noel.commits == 2 and noel.affiliation == "Intuit" and noel.maintainer.github_login == "noelr"
-    assert report.contributors == 3
+    assert report.contributors == 5
     risk = ProjectRisk.objects.get(project=project)
-    # Intuit: mia 1 (mail.intuit.com) + noel 2 (stated, and intuit.com as co-author) = 3; bigco 2.
+    # Intuit: mia 1 (mail.intuit.com) + noel 2 (stated, and intuit.com as co-author) = 3; bigco 2;
+    # solo.example is one person's domain: no organisation.
     assert [(o["name"], o["count"]) for o in risk.top_affiliations] == [("Intuit", 3), ("bigco.example", 2)]
     assert risk.elephant_factor == 1
 
