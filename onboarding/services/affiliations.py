@@ -7,10 +7,8 @@ In order of trust:
 2. the affiliation a maintainer file states for the person;
 3. the e-mail domains of their commits, reduced to the registrable domain through the
    public suffix list (`mail.intuit.com` -> `intuit.com`). Free-mail and noreply
-   domains give no organisation, and neither does a domain only one person commits
-   from (MIN_DOMAIN_PEOPLE): a personal domain looks exactly like a one-person company,
-   and treating it as an organisation put personal domains among the top organisations.
-   The map file or a stated affiliation still makes it one.
+   domains give no organisation. A personal domain cannot be told from a one-person
+   company, so it counts as an organisation (of one) until the map file says otherwise.
 
 Organisation names and domains merge on one key ("Intuit", "Intuit Inc." and
 `intuit.com` are one organisation), shown under the stated name when there is one.
@@ -32,7 +30,6 @@ from onboarding.services.identities import Identity, normalise_email, normalise_
 
 logger = logging.getLogger(__name__)
 
-MIN_DOMAIN_PEOPLE = 2
 AFFILIATION_MAP_PATHS = (".glacier/affiliations.yaml", ".glacier/affiliations.yml")
 # The public suffix list says where a registrable domain starts, not who hands out
 # private mailboxes; these are the common providers whose users are no organisation.
@@ -42,7 +39,7 @@ FREE_MAIL_DOMAINS = frozenset(
     pm.me protonmail.ch gmx.de gmx.net gmx.com web.de mail.ru yandex.ru yandex.com qq.com 163.com 126.com
     foxmail.com sina.com hey.com fastmail.com fastmail.fm zoho.com posteo.de tutanota.com naver.com
     hanmail.net rediffmail.com mail.com inbox.ru bk.ru list.ru t-online.de free.fr orange.fr laposte.net
-    example.com example.org localhost""".split()
+    linux.com example.com example.org localhost""".split()
 )
 _CORPORATE_SUFFIXES = frozenset(
     "inc incorporated llc ltd limited corp corporation co company gmbh ag sa sas bv nv plc oy ab as srl spa kk".split()
@@ -143,8 +140,6 @@ class Organisations:
 
     mapping: AffiliationMap = field(default_factory=AffiliationMap)
     _names: dict[str, Counter] = field(default_factory=dict)
-    _stated: set[str] = field(default_factory=set)
-    _domain_people: Counter = field(default_factory=Counter)
 
     def of(self, identity: Identity, *, declared: str = "") -> str:
         """The organisation key of a person ("" when unknown); call `name` for its display name."""
@@ -161,20 +156,11 @@ class Organisations:
                 return self._named(org, stated=True)
         for email in identity.emails:
             if domain := registrable_domain(email):
-                key = self._named(domain, stated=False)
-                self._domain_people[key] += 1
-                return key
+                return self._named(domain, stated=False)
         return ""
-
-    def is_organisation(self, key: str) -> bool:
-        """Whether a key found by `of` counts: stated or mapped, or a domain several people use.
-        Ask after every person has been through `of`."""
-        return bool(key) and (key in self._stated or self._domain_people[key] >= MIN_DOMAIN_PEOPLE)
 
     def _named(self, name: str, *, stated: bool) -> str:
         key = organisation_key(name)
-        if key and stated:
-            self._stated.add(key)
         if key:
             # A stated name ("Intuit") beats a domain ("intuit.com") for display.
             self._names.setdefault(key, Counter())[name] += 1000 if stated else 1

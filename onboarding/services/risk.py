@@ -471,7 +471,6 @@ def _store(
             continue
         maintainer = maintainer_of.get(key)
         affiliations[key] = organisations.of(identity, declared=maintainer.affiliation if maintainer else "")
-    affiliations = {k: org for k, org in affiliations.items() if organisations.is_organisation(org)}
     names = {key: (maintainer_of[key].display_name if key in maintainer_of and maintainer_of[key].display_name else facts.name) or key
              for key, facts in counter.people.items()}  # fmt: skip
 

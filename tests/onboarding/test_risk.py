@@ -206,7 +206,7 @@ def test_co_author_credit_and_affiliation_merge(tmp_path, db):
         ("Noel Ray", "noel@gmail.com", ["x.go"]),
         ("Olga Sand", "olga@bigco.example", ["y.go"]),
         ("Pia Hart", "pia@bigco.example", ["y.go"]),
-        ("Solo Dev", "me@solo.example", ["z.go"]),
+        ("Solo Dev", "solo@gmail.com", ["z.go"]),
     ])  # fmt: skip
     project = make_project(repository=str(repo))
     put_files(project, {"MAINTAINERS.md": "- Noel Ray (@noelr) <noel@gmail.com>, Intuit\n"})
@@ -217,7 +217,7 @@ def test_co_author_credit_and_affiliation_merge(tmp_path, db):
     assert report.contributors == 5
     risk = ProjectRisk.objects.get(project=project)
     # Intuit: mia 1 (mail.intuit.com) + noel 2 (stated, and intuit.com as co-author) = 3; bigco 2;
-    # solo.example is one person's domain: no organisation.
+    # gmail.com is free mail: no organisation.
     assert [(o["name"], o["count"]) for o in risk.top_affiliations] == [("Intuit", 3), ("bigco.example", 2)]
     assert risk.elephant_factor == 1
 
