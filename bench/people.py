@@ -240,6 +240,7 @@ def bench_corpus(corpus_root: Path, name: str = "kubernetes__community") -> None
                                           lambda: independent_figures(repo))  # fmt: skip
     contributions = list(Contribution.objects.filter(project=project))
     multi = sum(1 for c in contributions if len({a for a in c.aliases if "@" in a[1:]}) > 1)
+    linked = sum(1 for c in contributions if c.maintainer_id and not c.is_bot)
     print(f"  bus factor, independent from git log: by name {independent['by_name'][0]} ({independent['by_name'][1]} names), "
           f"by e-mail {independent['by_email'][0]} ({independent['by_email'][1]} addresses), "
           f"merged {independent['merged'][0]} ({independent['merged'][1]} people, {independent['bots']} bots left out)")  # fmt: skip
@@ -247,7 +248,8 @@ def bench_corpus(corpus_root: Path, name: str = "kubernetes__community") -> None
     print(f"  bus factor, Glacier: {stored.bus_factor} over {stored.contributors} people "
           f"-> {verdict} to the independent merged figure")  # fmt: skip
     print(f"  identities: {risk.contacts} contacts merged into {risk.identities} identities "
-          f"({multi} people with more than one e-mail); bots excluded {len(risk.bots)}: {', '.join(risk.bots[:8]) or '-'}")  # fmt: skip
+          f"({multi} people with more than one e-mail); bots excluded {len(risk.bots)}: {', '.join(risk.bots[:8]) or '-'}; "
+          f"{linked} of {len(contributions)} contributor records linked to a person in the ownership files")  # fmt: skip
     print(
         f"  organisations (elephant factor {stored.elephant_factor}): "
         + ", ".join(f"{o['name']} {o['count']}" for o in stored.top_affiliations[:6])
