@@ -9,7 +9,9 @@ files state. `IdentityResolver` merges them with a union-find over identifiers:
 - a contact's e-mail and login are the same person (a noreply address gives its login);
 - a full name (two words or more) joins the identities that carry it, unless two of
   them have different GitHub logins: then the name is ambiguous and joins nothing;
-- a one-word git author name that is a known login joins that login.
+- a one-word git author name that is a known login joins that login, and so does an
+  e-mail address whose local part is a known login, when that is distinctive and
+  unambiguous (see `_join_local_parts_to_logins`).
 
 Bots (`[bot]` accounts, dependabot, renovate, github-actions, k8s-ci-robot and other
 `*-bot`/`*-robot` accounts) are recognised by `is_bot`; they never merge by name, and
@@ -39,6 +41,8 @@ BOT_LOGINS = frozenset(
 _BOT_WORD_RE = re.compile(r"(?:^|[-_.+\s])(?:ro)?bots?$|\[bot\]")
 _BOT_EMAILS = frozenset({"noreply@github.com", "action@github.com", "bot@renovateapp.com"})
 # Names people leave in a default git config; they say nothing about who wrote the commit.
+# Shorter local parts ("dev", "john") are too common to say which login they are.
+MIN_LOCAL_LOGIN = 5
 _PLACEHOLDER_NAMES = frozenset({"your name", "unknown", "root", "user", "admin", "ubuntu", "github"})
 
 
@@ -208,6 +212,7 @@ class IdentityResolver:
                 first, *rest = sorted(roots)
                 for other in rest:
                     uf.union(first, other)
+        self._join_local_parts_to_logins(uf, contacts)
         members: dict[str, list[Contact]] = {}
         self._root_of = {}
         for contact in contacts:
@@ -215,6 +220,34 @@ class IdentityResolver:
             self._root_of[contact] = root
             members.setdefault(root, []).append(contact)
         return {root: self._identity(group) for root, group in members.items()}
+
+    def _join_local_parts_to_logins(self, uf: _UnionFind, contacts: list[Contact]) -> None:
+        """`justinsb@google.com` is login `justinsb` when that login is known (OWNERS, comments)
+        and nobody else could be meant: the local part is long enough to be distinctive
+        (MIN_LOCAL_LOGIN), no address carrying it belongs to another login, and the
+        addresses carrying it share one first name."""
+        known = {c.login for c in contacts if c.login and not c.bot}
+        candidates: dict[str, list[Contact]] = {}
+        for contact in contacts:
+            if not contact.email or contact.login or contact.bot:
+                continue
+            local = contact.email.split("@", 1)[0]
+            if len(local) >= MIN_LOCAL_LOGIN and local in known:
+                candidates.setdefault(local, []).append(contact)
+        for login, group in candidates.items():
+            target = f"l:{login}"
+            roots = {uf.find(f"e:{c.email}") for c in group}
+            other_logins = {
+                c.login
+                for c in contacts
+                if c.login and c.login != login and uf.find(self._nodes(c)[0]) in roots
+            }
+            # "Justin Santa Barbara" and "Justin SB" can be one person; "John" and "Jane" cannot.
+            first_names = {normalise_name(c.name).split()[0] for c in group if normalise_name(c.name)}
+            if other_logins or len(first_names) > 1:
+                continue
+            for root in roots:
+                uf.union(target, root)
 
     def _identity(self, group: list[Contact]) -> Identity:
         names: Counter[str] = Counter()

@@ -125,3 +125,29 @@ def test_bots_never_merge_by_name_and_are_flagged():
     assert resolver.identity_of(bot_a).is_bot and resolver.identity_of(bot_b).is_bot
     assert resolver.identity_of(bot_a) is not resolver.identity_of(bot_b)
     assert not resolver.identity_of(person).is_bot
+
+
+def test_email_local_part_joins_a_known_login_when_unambiguous():
+    resolver, (owners, work, old, short_login, short) = resolve(
+        ("", "", "justinsb", 0),
+        ("Justin Santa Barbara", "justinsb@google.com", "", 9),
+        ("Justin SB", "justinsb@fathomdb.example", "", 2),
+        ("", "", "dims", 0),
+        ("Davanum Srinivas", "dims@example.org", "", 3),
+    )
+    assert resolver.identity_of(work).key == resolver.identity_of(old).key == "justinsb"
+    # Four letters are too common to be sure.
+    assert resolver.identity_of(short).key == "dims@example.org"
+
+
+def test_email_local_part_does_not_join_when_two_people_carry_it():
+    resolver, (owners, one, two) = resolve(
+        ("", "", "jsmith", 0),
+        ("John Smith", "jsmith@a.example", "", 2),
+        ("Jane Smith", "jsmith@b.example", "", 2),
+    )
+    assert resolver.identity_of(owners).key == "jsmith"
+    assert {resolver.identity_of(one).key, resolver.identity_of(two).key} == {
+        "jsmith@a.example",
+        "jsmith@b.example",
+    }
