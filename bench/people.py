@@ -1,11 +1,16 @@
 #!/usr/bin/env python
 """Benchmark: people import and risk figures.
 
-1. ../shared/corpus/kubernetes__community: build its real git repository with
-   make_git_repo.py, store its ownership files and docs as Documents, then time
-   `people_import` and `project_risk_compute` (which reads `git log` once).
+1. ../shared/corpus/kubernetes__community and kubernetes__enhancements: build each real
+   git repository with make_git_repo.py, store its ownership files and docs as
+   Documents, then time `people_import` and `project_risk_compute` (which reads
+   `git log` once).
    Baseline, same run: a bare `git log --name-only` read of the same repository, and a
    bare Counter pass over the parsed commits.
+   Figures check: the bus factor computed independently inside this script from
+   `git log` (by author name, by e-mail, and with its own identity merging: .mailmap
+   through %aN/%aE, noreply logins, unambiguous full names, co-authors, bots left out)
+   beside Glacier's figure; merged identities and bots excluded.
 2. A generated history: 200,000 commits by 2,000 people over 500 areas (OWNERS files
    for 500 directories), counted in memory through the same counting function and
    stored with the same bulk writes. Baseline: a bare Counter pass (per person and per
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -49,7 +55,7 @@ from django.core.management import call_command  # noqa: E402
 from kb.models import Document, Project  # noqa: E402
 from kb.services.documents import DocumentInput, documents_upsert  # noqa: E402
 from kb.sources.git import Commit, iter_commits  # noqa: E402
-from onboarding.models import Area, ProjectRisk  # noqa: E402
+from onboarding.models import Area, Contribution, ProjectRisk  # noqa: E402
 from onboarding.parsers import ownership_file_kind  # noqa: E402
 from onboarding.services.people import people_import  # noqa: E402
 from onboarding.services.risk import ContributionCounter, project_risk_compute  # noqa: E402
@@ -91,14 +97,107 @@ def load_corpus_documents(project: Project, corpus: Path) -> tuple[int, int]:
     return len(owners), len(docs)
 
 
-def bench_corpus(corpus_root: Path) -> None:
-    name = "kubernetes__community"
+def chaoss_bus_factor(counts) -> int | None:
+    """Independent of onboarding.services.risk: fewest people whose counts reach half the total."""
+    ordered = sorted((c for c in counts if c), reverse=True)
+    half, running = sum(ordered) / 2, 0
+    for rank, count in enumerate(ordered, start=1):
+        running += count
+        if running >= half:
+            return rank
+    return None
+
+
+BENCH_BOT_RE = re.compile(
+    r"\[bot\]|(^|[-_. ])(ro)?bots?$|^(dependabot|renovate|github-actions|codecov|mergify)$", re.I
+)
+BENCH_NOREPLY_RE = re.compile(r"^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$")
+
+
+def independent_figures(repo: Path) -> dict:
+    """Bus factor from `git log` alone, three ways, with a merge written for this bench."""
+    out = subprocess.run(
+        ["git", "-C", str(repo), "log", "--no-merges",
+         "--format=%aN%x1f%aE%x1f%(trailers:key=Co-authored-by,valueonly,separator=%x1d)"],
+        check=True, capture_output=True, text=True, errors="replace",
+    ).stdout  # fmt: skip
+    commits = []
+    for line in out.splitlines():
+        if "\x1f" not in line:
+            continue
+        name, email, trailers = (line.split("\x1f") + [""])[:3]
+        co = [m.groups() for m in re.finditer(r"\s*(.*?)\s*<([^<>]*)>", trailers)]
+        commits.append([(name.strip(), email.strip().lower())] + [(n, e.strip().lower()) for n, e in co])
+    by_name = Counter(authors[0][0] for authors in commits)
+    by_email = Counter(authors[0][1] for authors in commits)
+    contacts = {c for authors in commits for c in authors}
+    parent: dict[str, str] = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    def is_bot(name, email):
+        local = email.split("@")[0]
+        login = (BENCH_NOREPLY_RE.match(email) or [None, ""])[1]
+        return (
+            any(BENCH_BOT_RE.search(x) for x in (name.lower(), local, login) if x)
+            or email == "noreply@github.com"
+        )
+
+    def full_name(name):
+        words = name.casefold().split()
+        return " ".join(words) if len(words) >= 2 and " ".join(words) != "your name" else ""
+
+    for _name, email in contacts:
+        node = "e:" + email
+        find(node)
+        if m := BENCH_NOREPLY_RE.match(email):
+            union(node, "l:" + m[1])
+    logins_by_name: dict[str, set] = {}
+    for name, email in contacts:
+        if full_name(name) and not is_bot(name, email) and (m := BENCH_NOREPLY_RE.match(email)):
+            logins_by_name.setdefault(full_name(name), set()).add(m[1])
+    for name, email in contacts:
+        key = full_name(name)
+        if key and not is_bot(name, email) and len(logins_by_name.get(key, ())) <= 1:
+            union("e:" + email, "n:" + key)
+    merged: Counter = Counter()
+    bots: set[str] = set()
+    for authors in commits:
+        people = set()
+        for name, email in authors:
+            if is_bot(name, email):
+                bots.add(find("e:" + email))
+            else:
+                people.add(find("e:" + email))
+        for person in people:
+            merged[person] += 1
+    return {
+        "commits": len(commits),
+        "by_name": (chaoss_bus_factor(by_name.values()), len(by_name)),
+        "by_email": (chaoss_bus_factor(by_email.values()), len(by_email)),
+        "merged": (chaoss_bus_factor(merged.values()), len(merged)),
+        "bots": len(bots),
+        "contacts": len(contacts),
+    }
+
+
+def bench_corpus(corpus_root: Path, name: str = "kubernetes__community") -> None:
     corpus = corpus_root / name
     print(f"\n== {name} (real files and real git history)")
-    repo = TMP / "k8s-community"
+    repo = TMP / name
     _, build_s, _ = timed("build git repo (make_git_repo.py, setup only)", lambda: subprocess.run(
         [sys.executable, str(corpus_root / "make_git_repo.py"), name, str(repo)], check=True, capture_output=True))  # fmt: skip
-    project = Project.objects.create(slug="k8s-community", name="Kubernetes community", repository=str(repo))
+    project = Project.objects.create(slug=name.replace("_", "-"), name=name, repository=str(repo))
     (n_owners, n_docs), _, _ = timed(
         "store ownership files and docs (setup only)", lambda: load_corpus_documents(project, corpus)
     )
@@ -137,6 +236,24 @@ def bench_corpus(corpus_root: Path) -> None:
     print(f"  -> {report.files} files, {report.people} people, {report.areas_created} areas; "
           f"{risk.commits} commits by {risk.contributors} people; project bus factor {stored.bus_factor}, "
           f"elephant factor {stored.elephant_factor}, {risk.silos} silos of {risk.areas} areas; errors {report.errors}")  # fmt: skip
+    independent, independent_s, _ = timed("independent bus factor from `git log` (bench's own merge)",
+                                          lambda: independent_figures(repo))  # fmt: skip
+    contributions = list(Contribution.objects.filter(project=project))
+    multi = sum(1 for c in contributions if len({a for a in c.aliases if "@" in a[1:]}) > 1)
+    linked = sum(1 for c in contributions if c.maintainer_id and not c.is_bot)
+    print(f"  bus factor, independent from git log: by name {independent['by_name'][0]} ({independent['by_name'][1]} names), "
+          f"by e-mail {independent['by_email'][0]} ({independent['by_email'][1]} addresses), "
+          f"merged {independent['merged'][0]} ({independent['merged'][1]} people, {independent['bots']} bots left out)")  # fmt: skip
+    verdict = "equal" if independent["merged"][0] == stored.bus_factor else "DIFFERENT"
+    print(f"  bus factor, Glacier: {stored.bus_factor} over {stored.contributors} people "
+          f"-> {verdict} to the independent merged figure")  # fmt: skip
+    print(f"  identities: {risk.contacts} contacts merged into {risk.identities} identities "
+          f"({multi} people with more than one e-mail); bots excluded {len(risk.bots)}: {', '.join(risk.bots[:8]) or '-'}; "
+          f"{linked} of {len(contributions)} contributor records linked to a person in the ownership files")  # fmt: skip
+    print(
+        f"  organisations (elephant factor {stored.elephant_factor}): "
+        + ", ".join(f"{o['name']} {o['count']}" for o in stored.top_affiliations[:6])
+    )
     print(f"  ratio risk compute / bare git log read      {risk_s / git_s:6.2f}x")
     print(f"  ratio risk compute / (git log parse)        {risk_s / parse_s:6.2f}x")
     print(f"  ratio re-import / import                    {reimport_s / import_s:6.2f}x")
@@ -233,6 +350,7 @@ def main() -> None:
     default_corpus = next((c for c in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus") if c.is_dir()),
                           ROOT.parent / "shared" / "corpus")  # fmt: skip
     parser.add_argument("--corpus", default=os.environ.get("GLACIER_CORPUS_DIR", str(default_corpus)))
+    parser.add_argument("--projects", default="kubernetes__community,kubernetes__enhancements")
     parser.add_argument("--commits", type=int, default=200_000)
     parser.add_argument("--people", type=int, default=2_000)
     parser.add_argument("--areas", type=int, default=500)
@@ -241,10 +359,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     corpus = Path(args.corpus)
-    if (corpus / "kubernetes__community").is_dir():
-        bench_corpus(corpus)
-    else:
-        print(f"(no corpus at {corpus}; skipping the kubernetes__community part)")
+    for name in args.projects.split(","):
+        if (corpus / name).is_dir():
+            bench_corpus(corpus, name)
+        else:
+            print(f"(no corpus {name} at {corpus}; skipping it)")
     bench_generated(args.commits, args.people, args.areas)
     print(f"\nTotal wall time {time.perf_counter() - started:.1f} s; process peak RSS {rss_mib():.0f} MiB")
 

@@ -153,10 +153,11 @@ class ProjectRiskAdmin(admin.ModelAdmin):
         "elephant_factor",
         "contributors",
         "commits",
+        "engagement",
         "silo_count",
         "computed_at",
     ]
-    readonly_fields = ["top_contributors", "top_affiliations", "computed_at"]
+    readonly_fields = ["top_contributors", "top_affiliations", "bots", "computed_at"]
 
 
 @admin.register(Contribution)
@@ -168,10 +169,12 @@ class ContributionAdmin(admin.ModelAdmin):
         "commits",
         "comments",
         "closes",
+        "is_bot",
         "last_contributed_at",
     ]
-    list_filter = ["project"]
+    list_filter = ["project", "is_bot"]
     search_fields = ["identity", "name", "email", "affiliation"]
+    readonly_fields = ["aliases"]
     raw_id_fields = ["maintainer"]
 
 

@@ -14,6 +14,7 @@ from kb.models import Project, ProjectMembership
 from onboarding.models import (
     Area,
     AreaOwner,
+    Contribution,
     Enrolment,
     HandoffChecklist,
     HandoffItem,
@@ -183,3 +184,13 @@ def project_people(project: Project) -> dict:
     risk = ProjectRisk.objects.filter(project=project).first()
     widest = max((a.bus_factor or 0 for a in areas), default=0)
     return {"ladder": ladder, "areas": areas, "risk": risk, "widest_bus_factor": max(widest, 1)}
+
+
+def project_contributors(project: Project, *, bots: bool = False) -> QuerySet[Contribution]:
+    """A project's people by authored commits (bots=False), or its bot accounts, listed apart
+    (bots=True). Engagement-only people (comments, closes, no commits) come last."""
+    return (
+        Contribution.objects.filter(project=project, is_bot=bots)
+        .select_related("maintainer")
+        .order_by("-commits", "-comments", "-closes", "identity")
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +11,14 @@ from pathlib import Path
 
 _RECORD = "\x1e"  # starts each commit
 _FIELD = "\x1f"
+_TRAILER_SEP = "\x1d"
+# Authors as .mailmap rewrites them (%aN/%aE), and the Co-authored-by trailers, which git
+# leaves unmapped (see check_mailmap).
+_FORMAT = (
+    f"--format={_RECORD}%H{_FIELD}%aN{_FIELD}%aE{_FIELD}%aI{_FIELD}"
+    "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)"
+)
+_CONTACT_RE = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
 
 
 class GitError(RuntimeError):
@@ -23,6 +32,8 @@ class Commit:
     author_email: str
     authored_at: datetime
     paths: tuple[str, ...]
+    # (name, email) of each Co-authored-by trailer, as written in the message.
+    co_authors: tuple[tuple[str, str], ...] = ()
 
 
 def is_git_repository(path: Path) -> bool:
@@ -37,7 +48,7 @@ def iter_commits(repo_dir: Path, *, since_sha: str | None = None) -> Iterator[Co
     revision = f"{since_sha}..HEAD" if since_sha else "HEAD"
     cmd = [
         "git", "-C", str(repo_dir), "-c", "core.quotepath=off", "log", "--no-merges", "--no-renames",
-        f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI", "--name-only", revision, "--",
+        _FORMAT, "--name-only", revision, "--",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
@@ -65,6 +76,29 @@ def head_sha(repo_dir: Path) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
+def check_mailmap(repo_dir: Path, contacts: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(name, email) -> the contact the repository's .mailmap makes of it (itself when unmapped)."""
+    result: dict[tuple[str, str], tuple[str, str]] = {}
+    pending = sorted({(n, e) for n, e in contacts if e})
+    for start in range(0, len(pending), 200):
+        chunk = pending[start : start + 200]
+        proc = subprocess.run(
+            ["git", "-C", str(repo_dir), "check-mailmap", *(f"{n} <{e}>" for n, e in chunk)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        lines = proc.stdout.splitlines() if proc.returncode == 0 else []
+        for contact, line in zip(chunk, lines, strict=False):
+            match = _CONTACT_RE.match(line)
+            result[contact] = (match["name"], match["email"]) if match else contact
+    return result
+
+
+def _contact(text: str) -> tuple[str, str] | None:
+    match = _CONTACT_RE.match(text)
+    return (match["name"], match["email"].strip()) if match else None
+
+
 def _commit(header: list[str], paths: list[str]) -> Commit:
-    sha, name, email, when = header
-    return Commit(sha, name, email, datetime.fromisoformat(when), tuple(paths))
+    sha, name, email, when, trailers = (header + [""])[:5]
+    co_authors = tuple(c for c in map(_contact, trailers.split(_TRAILER_SEP)) if c is not None)
+    return Commit(sha, name, email, datetime.fromisoformat(when), tuple(paths), co_authors)

@@ -268,9 +268,14 @@ class ProjectRisk(models.Model):
     contributions = models.PositiveIntegerField(default=0)
     contributors = models.PositiveIntegerField(default=0)
     commits = models.PositiveIntegerField(default=0)
+    # Issue comments and closes: engagement, never part of the commit-based figures above.
+    engagement = models.PositiveIntegerField(default=0)
+    engaged_people = models.PositiveIntegerField(default=0)
     # [{"name": ..., "count": ...}] most first; affiliations likewise.
     top_contributors = models.JSONField(default=list, blank=True)
     top_affiliations = models.JSONField(default=list, blank=True)
+    # Bot accounts, left out of every figure: [{"name", "key", "count"}].
+    bots = models.JSONField(default=list, blank=True)
     silo_count = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
 
@@ -282,7 +287,8 @@ class Contribution(models.Model):
     """One person's contributions to a project: commits from git, comments and closes from GitHub."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="contributions")
-    # Lower-cased GitHub login when known, else the e-mail address, else the name.
+    # The merged identity's key (onboarding.services.identities): lower-cased GitHub login
+    # when known, else the main e-mail address, else the normalised name.
     identity = models.CharField(max_length=254)
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)
@@ -294,6 +300,10 @@ class Contribution(models.Model):
     comments = models.PositiveIntegerField(default=0)
     closes = models.PositiveIntegerField(default=0)
     last_contributed_at = models.DateTimeField(null=True, blank=True)
+    # Bots are kept (listed apart) but never counted in the figures.
+    is_bot = models.BooleanField(default=False)
+    # Every name, e-mail and @login merged into this identity.
+    aliases = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["project", "-commits"]

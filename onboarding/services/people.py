@@ -38,6 +38,7 @@ from onboarding.parsers import ParseError, normalise_login, ownership_file_kind
 from onboarding.parsers.codeowners import parse_codeowners
 from onboarding.parsers.maintainers import ROLE_EMERITUS, parse_maintainers
 from onboarding.parsers.owners import expand_aliases, parse_owners, parse_owners_aliases
+from onboarding.services.identities import login_from_email, normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +54,7 @@ class PersonSpec:
     email: str = ""
     name: str = ""
     affiliation: str = ""
-
-    @property
-    def key(self) -> str:
-        return (self.login or self.email).lower()
+    key: str = ""  # the first identifier the person was seen under; stable for the whole import
 
 
 @dataclass
@@ -105,6 +103,7 @@ class _Desired:
         self.people: dict[str, PersonSpec] = {}
         self.roles: dict[str, str] = {}
         self.areas: dict[tuple[str, str], AreaSpec] = {}
+        self._index: dict[str, str] = {}  # "l:<login>" / "e:<email>" -> person key
 
     def person(
         self, *, login: str = "", email: str = "", name: str = "", affiliation: str = ""
@@ -112,21 +111,30 @@ class _Desired:
         login = normalise_login(login)
         if login and not _LOGIN_RE.match(login):
             return None  # teams ("org/team") and odd tokens are not people
-        spec = PersonSpec(
-            login=login, email=email.strip(), name=name.strip(), affiliation=affiliation.strip()
-        )
-        if not spec.key:
+        email = email.strip()
+        # A noreply address names the login (onboarding.services.identities).
+        login = login or login_from_email(email)
+        nodes = [
+            n
+            for n in (f"l:{login.lower()}" if login else "", f"e:{normalise_email(email)}" if email else "")
+            if n
+        ]
+        if not nodes:
             return None
-        known = self.people.get(spec.key)
-        if known is None and spec.email and not spec.login:
-            known = next((p for p in self.people.values() if p.email.lower() == spec.email.lower()), None)
-        if known is None:
-            self.people[spec.key] = spec
-            return spec.key
-        known.email = known.email or spec.email
-        known.name = known.name or spec.name
-        known.affiliation = known.affiliation or spec.affiliation
-        return known.key
+        key = next((self._index[n] for n in nodes if n in self._index), None)
+        if key is None:
+            key = (login or email).lower()
+            self.people[key] = PersonSpec(
+                login=login, email=email, name=name.strip(), affiliation=affiliation.strip(), key=key
+            )
+        known = self.people[key]
+        for node in nodes:
+            self._index.setdefault(node, key)
+        known.login = known.login or login
+        known.email = known.email or email
+        known.name = known.name or name.strip()
+        known.affiliation = known.affiliation or affiliation.strip()
+        return key
 
     def rank(self, key: str, role: str) -> None:
         current = self.roles.get(key)

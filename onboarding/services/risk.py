@@ -1,23 +1,29 @@
 """Risk figures: bus factor, elephant factor and knowledge silos, per project and per area.
 
-Definitions (CHAOSS):
-- bus factor: the smallest number of people who together account for at least 50% of
-  the contributions;
-- elephant factor: the same over organisations (affiliations). People whose
-  organisation is unknown (no declared affiliation and a generic e-mail domain such as
-  gmail.com or users.noreply.github.com) are left out of the elephant factor rather
-  than counted as one giant "unknown" organisation.
+Definitions (CHAOSS), over AUTHORED COMMITS only:
+- bus factor (contributor absence factor): the smallest number of people whose
+  authored commits make up at least 50% of the commits;
+- elephant factor: the same over organisations (onboarding.services.affiliations).
+  People whose organisation is unknown (free-mail or noreply addresses, nothing
+  stated) are left out rather than counted as one giant "unknown" organisation.
 
-Contributions are commits from git history (one pass over `git log`), plus issue
-comments and issue closes from GitHub Documents when they were ingested. An area's
-contributions are the commits touching a path under it (counted once per commit) and,
-for label areas, the comments and closes on issues carrying that label.
+People are identities (onboarding.services.identities): a person's names, e-mails,
+logins, .mailmap entries and Co-authored-by credits are one person. A co-authored
+commit credits each of its authors once. Bots are left out of every figure and listed
+apart (ProjectRisk.bots, Contribution.is_bot).
+
+Issue comments and issue closes from GitHub Documents are engagement, a figure of its
+own (ProjectRisk.engagement, Contribution.comments/closes): they never move the
+commit-based figures. A directory area's figures are the authored commits touching a
+path under it (once per commit); a label area has no commits, so its figures are the
+engagement on the issues carrying that label.
 
 A knowledge silo is an area with bus factor 1 and little documentation (at most
 SILO_MAX_DOCS docs under it) and no glacier page.
 
-Counting is a single pass with dict counters (`ContributionCounter`), so 200,000
-commits over 500 areas take seconds; writes are bulk.
+Counting is a single pass with dict counters keyed by raw contact
+(`ContributionCounter`); identities are resolved once afterwards, so 200,000 commits
+over 500 areas take seconds; writes are bulk.
 """
 
 from __future__ import annotations
@@ -35,20 +41,15 @@ from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project
 from kb.services.repository_policy import repository_local_dir
-from kb.sources.git import Commit, GitError, is_git_repository, iter_commits
+from kb.sources.git import Commit, GitError, check_mailmap, is_git_repository, iter_commits
 from onboarding.models import Area, Contribution, Maintainer, ProjectRisk
+from onboarding.services.affiliations import AffiliationMap, Organisations
+from onboarding.services.identities import Contact, Identity, IdentityResolver
 
 logger = logging.getLogger(__name__)
 
 SILO_MAX_DOCS = 1
 TOP_N = 10
-GENERIC_EMAIL_DOMAINS = frozenset(
-    """gmail.com googlemail.com users.noreply.github.com noreply.github.com github.com hotmail.com
-    outlook.com live.com msn.com yahoo.com yahoo.co.uk yahoo.co.jp ymail.com icloud.com me.com mac.com
-    aol.com protonmail.com proton.me pm.me gmx.de gmx.net gmx.com web.de mail.ru yandex.ru yandex.com
-    qq.com 163.com 126.com foxmail.com sina.com hey.com fastmail.com zoho.com posteo.de example.com
-    localhost localhost.localdomain""".split()
-)
 
 
 def bus_factor(counts: Iterable[int], *, share: float = 0.5) -> int | None:
@@ -67,30 +68,7 @@ def bus_factor(counts: Iterable[int], *, share: float = 0.5) -> int | None:
 
 elephant_factor = bus_factor  # same arithmetic, applied to organisations
 
-
-def affiliation_from_email(email: str) -> str:
-    """ "jane@corp.example.com" -> "example.com"-style organisation; "" for generic or bot domains."""
-    if "@" not in email:
-        return ""
-    domain = email.rsplit("@", 1)[1].strip().lower().rstrip(".")
-    if not domain or domain in GENERIC_EMAIL_DOMAINS or domain.endswith(".local") or "." not in domain:
-        return ""
-    parts = domain.split(".")
-    # Keep the registrable part: corp.example.com -> example.com, but keep example.co.uk whole.
-    if len(parts) >= 3 and len(parts[-2]) <= 3 and len(parts[-1]) == 2:
-        return ".".join(parts[-3:])
-    return ".".join(parts[-2:])
-
-
-def identity_for(name: str, email: str, login: str = "") -> str:
-    """One key per person: the GitHub login when known (also from noreply addresses), else e-mail."""
-    if login:
-        return login.lower()
-    email = email.strip().lower()
-    if email.endswith("@users.noreply.github.com"):
-        local = email.split("@", 1)[0]
-        return local.split("+", 1)[-1]
-    return email or name.strip().lower()
+RawContact = tuple[str, str]  # (name, e-mail) as git wrote it
 
 
 @dataclass
@@ -109,21 +87,37 @@ class PersonFacts:
 
 @dataclass
 class ContributionCounter:
-    """Single-pass counting of contributions per person, per directory area and per label area."""
+    """Single-pass counting of authored commits and GitHub engagement.
+
+    Counting is keyed by the raw contact (git name and e-mail, GitHub login); `resolve`
+    then folds the contacts into identities (onboarding.services.identities), so the
+    hot loop does no identity work. A commit credits its author and each
+    Co-authored-by co-author once.
+    """
 
     area_paths: Iterable[str] = ()
     label_areas: Iterable[str] = ()
-    email_to_login: dict[str, str] = field(default_factory=dict)
-    people: dict[str, PersonFacts] = field(default_factory=dict)
-    per_area: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-    per_label: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     commits: int = 0
 
     def __post_init__(self) -> None:
         self._areas = set(self.area_paths)
         self._labels = set(self.label_areas)
         self._dir_cache: dict[str, tuple[str, ...]] = {}
-        self._identity_cache: dict[tuple[str, str], str] = {}
+        # Commits by their sole author; co-authored commits by their (author, *co-authors) group.
+        self.contact_commits: Counter[RawContact] = Counter()
+        self.group_commits: Counter[tuple[RawContact, ...]] = Counter()
+        self.contact_last: dict[RawContact, datetime] = {}
+        self.co_author_contacts: set[RawContact] = set()
+        self.area_contacts: dict[str, Counter[RawContact]] = defaultdict(Counter)
+        self.login_comments: Counter[str] = Counter()
+        self.login_closes: Counter[str] = Counter()
+        self.login_last: dict[str, datetime] = {}
+        self.label_logins: dict[str, Counter[str]] = defaultdict(Counter)
+        # Filled by resolve(): identity key -> facts / identity, per-area counters by key.
+        self.people: dict[str, PersonFacts] = {}
+        self.identities: dict[str, Identity] = {}
+        self.per_area: dict[str, Counter] = {}
+        self.per_label: dict[str, Counter] = {}
 
     def _areas_of_dir(self, directory: str) -> tuple[str, ...]:
         cached = self._dir_cache.get(directory)
@@ -134,34 +128,31 @@ class ContributionCounter:
             self._dir_cache[directory] = cached
         return cached
 
-    def _person(self, key: str, name: str, email: str, when: datetime | None) -> PersonFacts:
-        facts = self.people.get(key)
-        if facts is None:
-            facts = self.people[key] = PersonFacts(name=name, email=email)
-        elif email and not facts.email:
-            facts.email = email
-        if when is not None and (facts.last_at is None or when > facts.last_at):
-            facts.last_at = when
-        return facts
-
     def add_commit(self, commit: Commit) -> None:
-        cache_key = (commit.author_name, commit.author_email)
-        key = self._identity_cache.get(cache_key)
-        if key is None:
-            email = commit.author_email.lower()
-            key = self._identity_cache[cache_key] = identity_for(
-                commit.author_name, email, self.email_to_login.get(email, "")
-            )
-        self._person(key, commit.author_name, commit.author_email.lower(), commit.authored_at).commits += 1
+        author = (commit.author_name, commit.author_email)
+        when = commit.authored_at
+        if commit.co_authors:
+            # Credited once per person, which only resolve() can tell: count the group.
+            key: RawContact | tuple[RawContact, ...] = (author, *sorted(set(commit.co_authors) - {author}))
+            self.co_author_contacts.update(key[1:])
+            contacts = key
+            self.group_commits[key] += 1
+        else:
+            key, contacts = author, (author,)
+            self.contact_commits[author] += 1
+        for contact in contacts:
+            last = self.contact_last.get(contact)
+            if when is not None and (last is None or when > last):
+                self.contact_last[contact] = when
         self.commits += 1
         areas_of_dir = self._areas_of_dir
         if len(commit.paths) == 1:
             touched = areas_of_dir(posixpath.dirname(commit.paths[0]))
         else:
             touched = {area for path in commit.paths for area in areas_of_dir(posixpath.dirname(path))}
-        per_area = self.per_area
+        area_contacts = self.area_contacts
         for area in touched:
-            per_area[area][key] += 1
+            area_contacts[area][key] += 1
 
     def add_commits(self, commits: Iterable[Commit]) -> None:
         for commit in commits:
@@ -170,18 +161,108 @@ class ContributionCounter:
     def add_github(
         self, login: str, *, kind: str, labels: Iterable[str] = (), when: datetime | None = None
     ) -> None:
-        key = identity_for("", "", login)
-        facts = self._person(key, login, "", when)
-        if kind == "comment":
-            facts.comments += 1
-        else:
-            facts.closes += 1
+        login = login.strip()
+        (self.login_comments if kind == "comment" else self.login_closes)[login] += 1
+        if when is not None and (login not in self.login_last or when > self.login_last[login]):
+            self.login_last[login] = when
         for label in labels:
             if label in self._labels:
-                self.per_label[label][key] += 1
+                self.label_logins[label][login] += 1
 
-    def totals(self) -> dict[str, int]:
-        return {key: facts.total for key, facts in self.people.items()}
+    def resolve(
+        self, resolver: IdentityResolver | None = None, *, mailmap: dict[RawContact, RawContact] | None = None
+    ) -> IdentityResolver:
+        """Fold contacts into identities; `resolver` may already hold maintainer-file contacts,
+        `mailmap` maps co-author contacts the way the repository's .mailmap does."""
+        resolver = resolver or IdentityResolver()
+        mailmap = mailmap or {}
+        weights: Counter[RawContact] = Counter(self.contact_commits)
+        for group, count in self.group_commits.items():
+            for raw in group:
+                weights[raw] += count
+        contact_of: dict[RawContact, Contact] = {}
+        for raw, count in weights.items():
+            name, email = mailmap.get(raw, raw)
+            contact_of[raw] = resolver.observe(name=name, email=email, weight=count)
+        login_contact = {
+            login: resolver.observe(login=login, weight=0)
+            for login in set(self.login_comments) | set(self.login_closes)
+        }
+        self.people, self.identities = {}, {}
+
+        def facts_for(contact: Contact) -> PersonFacts | None:
+            identity = resolver.identity_of(contact)
+            if identity is None:
+                return None
+            facts = self.people.get(identity.key)
+            if facts is None:
+                self.identities[identity.key] = identity
+                facts = self.people[identity.key] = PersonFacts(name=identity.name, email=identity.email)
+            return facts
+
+        key_of: dict[RawContact, str] = {}
+        for raw, contact in contact_of.items():
+            facts = facts_for(contact)
+            if facts is None:
+                continue
+            key_of[raw] = resolver.identity_of(contact).key
+            facts.last_at = _later(facts.last_at, self.contact_last.get(raw))
+        for raw, count in self.contact_commits.items():
+            if raw in key_of:
+                self.people[key_of[raw]].commits += count
+        group_keys = {group: {key_of[r] for r in group if r in key_of} for group in self.group_commits}
+        for group, count in self.group_commits.items():
+            for key in group_keys[group]:
+                self.people[key].commits += count
+        login_key: dict[str, str] = {}
+        for login, contact in login_contact.items():
+            facts = facts_for(contact)
+            if facts is None:
+                continue
+            login_key[login] = resolver.identity_of(contact).key
+            facts.comments += self.login_comments[login]
+            facts.closes += self.login_closes[login]
+            facts.last_at = _later(facts.last_at, self.login_last.get(login))
+        self.per_area = {}
+        for area, counter in self.area_contacts.items():
+            merged: Counter = Counter()
+            for raw, count in counter.items():
+                if raw in group_keys:
+                    for key in group_keys[raw]:
+                        merged[key] += count
+                elif raw in key_of:
+                    merged[key_of[raw]] += count
+            self.per_area[area] = merged
+        self.per_label = {}
+        for label, counter in self.label_logins.items():
+            merged = Counter()
+            for login, count in counter.items():
+                if login in login_key:
+                    merged[login_key[login]] += count
+            self.per_label[label] = merged
+        return resolver
+
+    def is_bot(self, key: str) -> bool:
+        identity = self.identities.get(key)
+        return identity is not None and identity.is_bot
+
+    def authored(self) -> dict[str, int]:
+        """Commit credits per person, bots left out: what the bus factor is computed over."""
+        return {k: f.commits for k, f in self.people.items() if f.commits and not self.is_bot(k)}
+
+    def engagement(self) -> dict[str, int]:
+        """Comments and closes per person, bots left out: an engagement figure of its own."""
+        return {
+            k: f.comments + f.closes
+            for k, f in self.people.items()
+            if f.comments + f.closes and not self.is_bot(k)
+        }
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or (b is not None and b > a):
+        return b
+    return a
 
 
 def project_repository_dir(project: Project) -> Path | None:
@@ -312,6 +393,10 @@ class RiskReport:
     areas: int = 0
     silos: int = 0
     git_error: str = ""
+    contacts: int = 0  # distinct git (name, e-mail) pairs and GitHub logins seen
+    identities: int = 0  # people and bots they were merged into
+    bots: list[str] = field(default_factory=list)
+    affiliation_map_errors: list[str] = field(default_factory=list)
 
 
 def project_risk_compute(*, project: Project, commits: Iterable[Commit] | None = None) -> RiskReport:
@@ -325,10 +410,9 @@ def project_risk_compute(*, project: Project, commits: Iterable[Commit] | None =
     directories = {a.path for a in areas if a.kind == Area.Kind.DIRECTORY}
     labels = {a.path for a in areas if a.kind == Area.Kind.LABEL}
     maintainers = list(Maintainer.objects.filter(roles__project=project).distinct())
-    email_to_login = {m.email.lower(): m.github_login for m in maintainers if m.email and m.github_login}
-    counter = ContributionCounter(area_paths=directories, label_areas=labels, email_to_login=email_to_login)
+    counter = ContributionCounter(area_paths=directories, label_areas=labels)
+    repo = project_repository_dir(project)
     if commits is None:
-        repo = project_repository_dir(project)
         if repo is not None:
             try:
                 counter.add_commits(iter_commits(repo))
@@ -339,7 +423,26 @@ def project_risk_compute(*, project: Project, commits: Iterable[Commit] | None =
         counter.add_commits(commits)
     for login, kind, issue_labels, when in _github_activity(project):
         counter.add_github(login, kind=kind, labels=issue_labels, when=when)
-    _store(project, counter, areas, maintainers, report)
+    # Git applies .mailmap to authors but not to Co-authored-by trailers.
+    mailmap = (
+        check_mailmap(repo, sorted(counter.co_author_contacts)) if repo and counter.co_author_contacts else {}
+    )
+    resolver = IdentityResolver()
+    maintainer_contacts = [
+        (m, resolver.observe(name=m.display_name, email=m.email, login=m.github_login)) for m in maintainers
+    ]
+    counter.resolve(resolver, mailmap=mailmap)
+    maintainer_of: dict[str, Maintainer] = {}
+    for maintainer, contact in maintainer_contacts:
+        identity = resolver.identity_of(contact)
+        if identity is not None and identity.key in counter.people:
+            maintainer_of.setdefault(identity.key, maintainer)
+    mapping = AffiliationMap.from_repository(repo)
+    report.affiliation_map_errors = mapping.errors
+    report.contacts = len(
+        set(counter.contact_commits) | {raw for group in counter.group_commits for raw in group}
+    ) + len(set(counter.login_comments) | set(counter.login_closes))
+    _store(project, counter, areas, maintainer_of, Organisations(mapping=mapping), report)
     return report
 
 
@@ -348,22 +451,19 @@ def _store(
     project,
     counter: ContributionCounter,
     areas: list[Area],
-    maintainers: list[Maintainer],
+    maintainer_of: dict[str, Maintainer],
+    organisations: Organisations,
     report: RiskReport,
 ) -> None:
     now = timezone.now()
-    totals = counter.totals()
-    by_login = {m.github_login.lower(): m for m in maintainers if m.github_login}
-    by_email = {m.email.lower(): m for m in maintainers if m.email}
+    authored = counter.authored()
+    engagement = counter.engagement()
     affiliations: dict[str, str] = {}
-    maintainer_of: dict[str, Maintainer] = {}
-    for key, facts in counter.people.items():
-        maintainer = by_login.get(key) or by_email.get(facts.email)
-        if maintainer is not None:
-            maintainer_of[key] = maintainer
-        affiliations[key] = (
-            maintainer.affiliation if maintainer and maintainer.affiliation else ""
-        ) or affiliation_from_email(facts.email)
+    for key, identity in counter.identities.items():
+        if identity.is_bot:
+            continue
+        maintainer = maintainer_of.get(key)
+        affiliations[key] = organisations.of(identity, declared=maintainer.affiliation if maintainer else "")
     names = {key: (maintainer_of[key].display_name if key in maintainer_of and maintainer_of[key].display_name else facts.name) or key
              for key, facts in counter.people.items()}  # fmt: skip
 
@@ -373,6 +473,9 @@ def _store(
             if affiliations.get(key):
                 orgs[affiliations[key]] += count
         return orgs
+
+    def people_only(counter_: Counter) -> Counter:
+        return Counter({k: v for k, v in counter_.items() if not counter.is_bot(k)})
 
     doc_counts = _docs_per_area(
         project, directories := {a.path for a in areas if a.kind == Area.Kind.DIRECTORY}
@@ -386,11 +489,13 @@ def _store(
     }
     for area in areas:
         if area.kind == Area.Kind.DIRECTORY:
-            people = counter.per_area.get(area.path, Counter())
+            # Authored commits under the directory.
+            people = people_only(counter.per_area.get(area.path, Counter()))
             area.doc_count = doc_counts.get(area.path, 0)
             area.glacier_count = glacier_dirs.get(area.path, 0)
         else:
-            people = counter.per_label.get(area.path, Counter())
+            # A label has no commits: its figures are engagement (comments, closes) on its issues.
+            people = people_only(counter.per_label.get(area.path, Counter()))
             area.doc_count = 0
             area.glacier_count = glacier_labels.get(area.path, 0)
         area.contributions = sum(people.values())
@@ -406,10 +511,13 @@ def _store(
         if tuple(getattr(a, f) for f in AREA_RISK_FIELDS if f != "computed_at") != before[a.pk]
     ]
     rows_update(Area, changed, AREA_RISK_FIELDS)
-    orgs = org_counts(totals)
+    orgs = org_counts(authored)
+    bots = {k: f.commits + f.comments + f.closes for k, f in counter.people.items() if counter.is_bot(k)}
     report.commits = counter.commits
-    report.contributors = len(totals)
-    report.bus_factor = bus_factor(totals.values())
+    report.contributors = len(authored)
+    report.identities = len(counter.people)
+    report.bots = sorted(bots, key=lambda k: (-bots[k], k))
+    report.bus_factor = bus_factor(authored.values())
     report.elephant_factor = elephant_factor(orgs.values())
     report.areas = len(areas)
     report.silos = silos
@@ -418,11 +526,14 @@ def _store(
         defaults={
             "bus_factor": report.bus_factor,
             "elephant_factor": report.elephant_factor,
-            "contributions": sum(totals.values()),
+            "contributions": sum(authored.values()),
             "contributors": report.contributors,
             "commits": counter.commits,
-            "top_contributors": _ranked(totals, names),
-            "top_affiliations": _ranked(orgs),
+            "engagement": sum(engagement.values()),
+            "engaged_people": len(engagement),
+            "top_contributors": _ranked(authored, names),
+            "top_affiliations": [{**row, "name": organisations.name(row["key"])} for row in _ranked(orgs)],
+            "bots": _ranked(bots, names),
             "silo_count": silos,
             "computed_at": now,
         },
@@ -430,8 +541,9 @@ def _store(
     rows = [
         Contribution(
             project=project, identity=key[:254], name=(names[key] or "")[:200], email=facts.email[:254],
-            maintainer=maintainer_of.get(key), affiliation=affiliations.get(key, "")[:200], commits=facts.commits,
-            comments=facts.comments, closes=facts.closes, last_contributed_at=facts.last_at,
+            maintainer=maintainer_of.get(key), affiliation=organisations.name(affiliations[key])[:200] if affiliations.get(key) else "",
+            commits=facts.commits, comments=facts.comments, closes=facts.closes, last_contributed_at=facts.last_at,
+            is_bot=counter.is_bot(key), aliases=counter.identities[key].aliases[:50],
         )
         for key, facts in counter.people.items()
     ]  # fmt: skip
@@ -449,6 +561,8 @@ def _store(
             "comments",
             "closes",
             "last_contributed_at",
+            "is_bot",
+            "aliases",
         ],
     )
     stale = set(Contribution.objects.filter(project=project).values_list("identity", flat=True)) - {

@@ -47,12 +47,13 @@ def put_github(project: Project, items: list[DocumentInput]) -> None:
     documents_upsert(project=project, source=Document.Source.GITHUB, items=items, index=False)
 
 
-def git_repo(root: Path, commits: list[tuple[str, str, list[str]]]) -> Path:
-    """A real git repository: commits as (author name, author email, [paths touched]), oldest first."""
+def git_repo(root: Path, commits: list[tuple]) -> Path:
+    """A real git repository: commits as (author name, author email, [paths touched]) or
+    (name, email, paths, message), oldest first."""
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    for index, (name, email, paths) in enumerate(commits):
+    for index, (name, email, paths, *message) in enumerate(commits):
         for path in paths:
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,5 +63,9 @@ def git_repo(root: Path, commits: list[tuple[str, str, list[str]]]) -> Path:
         env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": when,
                "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": when}  # fmt: skip
         subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, env=env)
-        subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", f"commit {index}"], check=True, env=env)
+        subprocess.run(
+            ["git", "-C", str(root), "commit", "-q", "-m", message[0] if message else f"commit {index}"],
+            check=True,
+            env=env,
+        )
     return root

@@ -234,3 +234,22 @@ def test_import_of_real_kubernetes_community_owners_files():
     assert Area.objects.filter(project=project, kind="label").exists()
     assert ProjectRole.objects.get(project=project, maintainer__github_login="cblecker").role == "maintainer"
     assert not people_import(project=project).changed
+
+
+def test_one_person_from_login_email_and_noreply_address_across_files():
+    project = make_project()
+    put_files(project, {
+        "MAINTAINERS.md": "| Name | GitHub | Email |\n|---|---|---|\n| Nic Cope | @negz | negz@upbound.io |\n"
+                          "| Ann Lee | | ann@acme.example |\n",
+        "OWNERS": "approvers:\n  - negz\n  - annlee\n",
+        "CODEOWNERS": "/api/ 123+NEGZ@users.noreply.github.com\n/web/ ann@acme.example\n",
+    })  # fmt: skip
+    report = people_import(project=project)
+    assert report.errors == []
+    negz = Maintainer.objects.get(github_login__iexact="negz")
+    assert (negz.display_name, negz.email) == ("Nic Cope", "negz@upbound.io")
+    assert set(Area.objects.get(project=project, path="api").owners.all()) == {negz}
+    # Ann has no login in MAINTAINERS.md; CODEOWNERS names her by the same e-mail.
+    ann = Maintainer.objects.get(email="ann@acme.example")
+    assert set(Area.objects.get(project=project, path="web").owners.all()) == {ann}
+    assert Maintainer.objects.count() == 3  # negz, ann, annlee (a login nobody ties to Ann)

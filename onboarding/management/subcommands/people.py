@@ -24,8 +24,11 @@ def handle(command, **options) -> None:
         command.stdout.write(
             f"{project.slug}: {people.files} ownership files, {people.people} people, "
             f"{risk.areas} areas, {risk.commits} commits by {risk.contributors} people, "
-            f"bus factor {risk.bus_factor}, elephant factor {risk.elephant_factor}, {risk.silos} silos"
+            f"bus factor {risk.bus_factor}, elephant factor {risk.elephant_factor}, {risk.silos} silos, "
+            f"{len(risk.bots)} bots left out"
         )
+        for error in risk.affiliation_map_errors:
+            command.stderr.write(f"  {error}")
         for error in people.errors:
             where = f"{error['path']}:{error['line']}" if error["line"] else error["path"]
             command.stderr.write(f"  {where}: {error['error']}")
