@@ -52,7 +52,7 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in ("kb", "onboarding
 ROOT_URLCONF = "bench_startup_django_urls"
 '''
 
-DJANGO_ONLY_URLS = '''\
+DJANGO_ONLY_URLS = """\
 from django.contrib import admin
 from django.urls import include, path
 
@@ -60,7 +60,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
-'''
+"""
 
 
 def scratch_env(tmp: Path) -> dict[str, str]:
@@ -80,9 +80,7 @@ def scratch_env(tmp: Path) -> dict[str, str]:
 
 def commands() -> list[tuple[str, list[str], bool]]:
     """(label, argv, is_baseline) for every process the bench times."""
-    setup = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup()"
-    )
+    setup = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup()"
     manage = [PYTHON, str(ROOT / "manage.py")]
     return [
         ("Django alone: django-admin check", [PYTHON, "-m", "django", "check",
@@ -115,7 +113,9 @@ def p90(values: list[float]) -> float:
 
 def import_profile(argv: list[str], env: dict[str, str], *, top: int) -> list[tuple[str, float]]:
     """Self import time (ms) per top-level package, largest first."""
-    done = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [argv[0], "-X", "importtime", *argv[1:]], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     per_package: Counter[str] = Counter()
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
@@ -125,7 +125,9 @@ def import_profile(argv: list[str], env: dict[str, str], *, top: int) -> list[tu
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=10, help="timed runs per command (default 10)")
     parser.add_argument("--profile", action="store_true", help="also print the heaviest imports per command")
     args = parser.parse_args()
@@ -164,8 +166,10 @@ def main() -> int:
         print(f"{label:40}{wall50:>9.3f}s{p90(walls[label]):>9.3f}s{cpu50:>9.3f}s"
               f"{ratio:>9.2f}x{cpu50 / base_cpu:>7.2f}x{wall50 / setup_wall:>10.2f}x{mark}")  # fmt: skip
     print()
-    print(f"Target: a manage.py command within {TARGET}x of Django alone (wall p50). "
-          "kb search also opens the database and the Whoosh index, so it does real work beyond start-up.")
+    print(
+        f"Target: a manage.py command within {TARGET}x of Django alone (wall p50). "
+        "kb search also opens the database and the Whoosh index, so it does real work beyond start-up."
+    )
 
     if args.profile:
         for label, argv, _baseline in todo:
