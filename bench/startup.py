@@ -20,8 +20,9 @@ cheapest kb command that opens the database and the search index).
 
 Everything runs on a throwaway GLACIER_VAR_DIR (SQLite database, Whoosh index), so no
 real data is touched; DATABASE_URL, Celery and search-backend variables of the calling
-shell are ignored. --profile adds, per command, the packages that take the most
-import time (python -X importtime, self time summed per top-level package).
+shell are ignored. Bytecode is cached (in the scratch directory) as in a user's Python.
+--profile adds, per command, the packages that take the most import time
+(python -X importtime, self time summed per top-level package).
 
     python bench/startup.py [--runs 10] [--profile]
 """
@@ -75,6 +76,10 @@ def scratch_env(tmp: Path) -> dict[str, str]:
     env["GLACIER_INDEX_DIR"] = str(tmp / "index")
     env["PYTHONPATH"] = os.pathsep.join([str(tmp), str(ROOT)])
     env.pop("PYTHONIMPORTTIME", None)
+    # Bytecode cached as a user's Python does (a shell with PYTHONDONTWRITEBYTECODE would
+    # recompile Glacier's modules on every start), kept in the scratch directory.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     return env
 
 
