@@ -77,6 +77,33 @@ def sync_run_latest(*, project: Project) -> SyncRun | None:
     return project.sync_runs.order_by("-started_at").first()
 
 
+def sync_run_changed(*, sync_run: SyncRun) -> bool:
+    """Whether a sync changed anything that work after it reads: a document added, updated
+    or removed (ownership files are documents), or new history (a git checkout whose head
+    differs from the head of the project's previous successful sync from the same source).
+
+    A sync that changed neither leaves everything derived from documents and history as it
+    was, so sync_finished receivers skip their refreshes.
+    """
+    if sync_run.added or sync_run.updated or sync_run.deleted:
+        return True
+    head = (sync_run.cursor or {}).get("head")
+    if not head or sync_run.status == SyncRun.Status.FAILED:
+        return False
+    previous = (
+        SyncRun.objects.filter(
+            project_id=sync_run.project_id,
+            source=sync_run.source,
+            pk__lt=sync_run.pk,
+            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL],
+        )
+        .order_by("-pk")
+        .values_list("cursor", flat=True)
+        .first()
+    )
+    return (previous or {}).get("head") != head
+
+
 def handoff_note_list(*, user, project: str | None = None) -> QuerySet[Document]:
     """Handoff notes the user may read (private ones only for maintainers, the author and the successor)."""
     return document_list(user=user, project=project, kind=Document.Kind.HANDOFF_NOTE).select_related(

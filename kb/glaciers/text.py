@@ -7,9 +7,10 @@ them), scikit-learn is used without randomness, and ties break on position.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _LIST_MARK = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+")
@@ -54,6 +55,11 @@ def looks_like_question(title: str, body: str = "") -> bool:
 
 
 def tfidf_vectorizer(**overrides) -> TfidfVectorizer:
+    # numpy and scikit-learn (with scipy) are imported where they are used, never at module
+    # level: this module is loaded with the app and they would cost every process seconds.
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     options = {
         "stop_words": "english",
         "sublinear_tf": True,
@@ -71,6 +77,8 @@ def textrank(sentences: list[str], *, damping: float = 0.85, iterations: int = 5
     Returns a numpy array aligned with `sentences`. A sentence that shares words with many
     others scores high: it states what the texts are about.
     """
+    import numpy as np
+
     n = len(sentences)
     if n == 0:
         return np.zeros(0)
@@ -136,6 +144,8 @@ def near_duplicate_groups(texts: list[str], *, threshold: float) -> list[list[in
 
 def top_terms(vectorizer: TfidfVectorizer, centroid, *, limit: int = 3) -> list[str]:
     """The heaviest terms of a (1 x V) centroid row, ties broken alphabetically."""
+    import numpy as np
+
     row = np.asarray(centroid.todense()).ravel() if hasattr(centroid, "todense") else np.asarray(centroid)
     names = vectorizer.get_feature_names_out()
     order = sorted(np.flatnonzero(row), key=lambda i: (-round(float(row[i]), 9), names[i]))

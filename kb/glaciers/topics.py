@@ -20,11 +20,6 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.preprocessing import normalize
-
 from kb.glaciers.items import SourceItem, timestamp
 from kb.glaciers.text import tfidf_vectorizer, top_terms
 
@@ -100,6 +95,10 @@ def derive_topics(
     `previous` maps item ids to the topics the last run put them in; it only breaks ties in
     favour of stability (an item keeps a similarity topic while it stays close enough).
     """
+    # numpy, scipy and scikit-learn are imported in the functions that use them: this module
+    # is loaded with the app, and importing them at module level cost every process seconds.
+    import numpy as np
+
     config = config or TopicConfig()
     overrides = overrides or Overrides()
     previous = previous or {}
@@ -230,6 +229,10 @@ def _fit(public: list[SourceItem], config: TopicConfig):
 
 def _centroids(order: list[Identity], public, assigned, matrix):
     """(topics x terms) L2-normalised centroids of each topic's public members."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
     rows, cols = [], []
     index = {identity: n for n, identity in enumerate(order)}
     for row, item in enumerate(public):
@@ -243,6 +246,10 @@ def _centroids(order: list[Identity], public, assigned, matrix):
 
 
 def _cluster(unplaced, matrix, row_of, vectorizer, config, add, assigned, titles) -> None:
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import normalize
+
     if len(unplaced) < config.min_cluster_size:
         return
     vectors = matrix[[row_of[item.id] for item in unplaced]]
@@ -306,6 +313,8 @@ def _with(assigned, provisional) -> dict[int, list[Identity]]:
 
 def _attach_choice(row, prior: list[int], config: TopicConfig) -> int | None:
     """The topic column an unplaced item joins: its previous topic while still close, else the best."""
+    import numpy as np
+
     if prior:
         best_prior = max(prior, key=lambda n: (row[n], -n))
         if row[best_prior] >= config.attach_threshold * config.stickiness:
@@ -316,6 +325,8 @@ def _attach_choice(row, prior: list[int], config: TopicConfig) -> int | None:
 
 def _title_clusters(titles, public, assigned, matrix, row_of, vectorizer) -> None:
     """Name each similarity topic by the heaviest terms of its members' centroid."""
+    from sklearn.preprocessing import normalize
+
     rows: dict[Identity, list[int]] = defaultdict(list)
     for item in public:
         for identity in assigned.get(item.id, []):
@@ -328,6 +339,10 @@ def _title_clusters(titles, public, assigned, matrix, row_of, vectorizer) -> Non
 
 
 def _relate(specs: list[TopicSpec], public, row_of, matrix, config: TopicConfig) -> None:
+    import numpy as np
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
     order = [spec.identity for spec in specs]
     members = {spec.identity: [i for i in spec.item_ids if i in row_of] for spec in specs}
     rows, cols = [], []

@@ -31,7 +31,6 @@ from django.utils.text import slugify
 
 from kb.models import Document, Project, SyncRun
 from kb.services.documents import documents_delete_missing, documents_upsert
-from kb.services.github_sync import github_sync
 from kb.services.repository_policy import RepositoryPolicyError, RepositorySource, repository_check_for_sync
 from kb.signals import sync_finished
 from kb.sources.local import LocalTree, Progress, read_local_tree
@@ -67,6 +66,10 @@ def sync_target(target: str, *, slug: str | None = None, progress: Progress | No
         raise SyncError("Nothing to sync: give a path, a git URL or github:OWNER/NAME.")
     github = _GITHUB_TARGET.match(target)
     if github:
+        # Imported here, not at module level: PyGithub (with cryptography, jwt) costs every
+        # process that loads this module, local syncs and `manage.py kb --help` included.
+        from kb.services.github_sync import github_sync
+
         full_name = f"{github['owner']}/{github['name']}"
         project = _project_for(slug or github["name"], github_repo=full_name)
         return github_sync(project=project, full_name=full_name)
@@ -91,6 +94,8 @@ def project_sync(*, project: Project, target: str | None = None, progress: Progr
         raise SyncError(f"Project {project.slug} has no repository to sync.")
     github = _GITHUB_TARGET.match(target)
     if github:
+        from kb.services.github_sync import github_sync
+
         return github_sync(project=project, full_name=f"{github['owner']}/{github['name']}")
     failure: Exception | None = None
     with _project_lock(project):

@@ -189,7 +189,11 @@ def test_sync_finished_receiver_imports_and_records_parse_errors():
     assert roles(project)["carol"] == "maintainer"
     run.refresh_from_db()
     assert run.errors == [
-        {"item": "docs/OWNERS", "error": "line 1: an OWNERS file must be a mapping, not a list"}
+        {
+            "item": "docs/OWNERS",
+            "error": "line 1: an OWNERS file must be a mapping, not a list",
+            "stage": "people",
+        }
     ]
 
 

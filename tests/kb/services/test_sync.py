@@ -146,6 +146,7 @@ def test_bad_targets_raise_clear_errors(tmp_path):
 
 
 def test_github_targets_dispatch_to_the_github_sync(monkeypatch):
+    from kb.services import github_sync as github_sync_module
     from kb.services import sync
 
     calls = []
@@ -154,7 +155,7 @@ def test_github_targets_dispatch_to_the_github_sync(monkeypatch):
         calls.append((project.slug, full_name))
         return SyncRun.objects.create(project=project, source="github", target=full_name)
 
-    monkeypatch.setattr(sync, "github_sync", github_sync)
+    monkeypatch.setattr(github_sync_module, "github_sync", github_sync)
     run = sync_target("github:octo/widgets")
     assert calls == [("widgets", "octo/widgets")] and run.source == "github"
     project = Project.objects.get(slug="widgets")
