@@ -16,6 +16,7 @@ from kb.models import (
     TopicPin,
     WebhookDelivery,
 )
+from kb.services.projects import PROJECT_UPDATE_FIELDS, project_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -31,6 +32,16 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "repository", "github_repo"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so that a visibility change re-indexes the project's entries.
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        project_update(
+            project=obj,
+            **{name: form.cleaned_data[name] for name in form.changed_data if name in PROJECT_UPDATE_FIELDS},
+        )
 
 
 @admin.register(ProjectMembership)
