@@ -222,7 +222,10 @@ GLACIER_GAP_OWNERS_STALE_DAYS = env_int("GLACIER_GAP_OWNERS_STALE_DAYS", 183)
 GLACIER_GAP_SEARCH_WINDOW_DAYS = env_int("GLACIER_GAP_SEARCH_WINDOW_DAYS", 30)
 GLACIER_GAP_SEARCH_MIN_COUNT = env_int("GLACIER_GAP_SEARCH_MIN_COUNT", 3)
 # Search scores below these count as "weak": a recorded search's top score, and the best doc for a question.
-GLACIER_GAP_SEARCH_WEAK_SCORE = float(env("GLACIER_GAP_SEARCH_WEAK_SCORE", "1.0"))
+# Unset: the search backend's own threshold (BaseSearchBackend.weak_score, on its score scale).
+GLACIER_GAP_SEARCH_WEAK_SCORE: float | None = (
+    float(env("GLACIER_GAP_SEARCH_WEAK_SCORE")) if env("GLACIER_GAP_SEARCH_WEAK_SCORE") else None
+)
 # Scores are backend-specific: calibrated on kubernetes__community (answered topics score 60-240 in Whoosh,
 # unanswered ones 15-70). GLACIER_GAP_ANSWER_MIN_SCORE in the environment sets one value for any backend.
 GLACIER_GAP_ANSWER_MIN_SCORE: float | dict = (

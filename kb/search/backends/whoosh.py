@@ -130,6 +130,7 @@ def _schema() -> Schema:
 
 
 class WhooshSearchBackend(BaseSearchBackend):
+    default_weak_score = 1.0  # BM25F with field boosts: a real answer scores in the tens
     _thread_locks: dict[str, threading.Lock] = {}
     _thread_locks_guard = threading.Lock()
 
