@@ -111,7 +111,8 @@ def _claimable_gap(project: Project):
         return None
     return (
         Gap.objects.filter(
-            project=project, claimed_by__isnull=True, resolved_at__isnull=True, dismissed_at__isnull=True
+            project=project, claimed_by__isnull=True, resolved_at__isnull=True, dismissed_at__isnull=True,
+            audience="public",  # an onboarding path is read by everyone who may read the project
         )
         .order_by("pk")
         .first()
