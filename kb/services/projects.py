@@ -60,7 +60,15 @@ def project_sync_enqueue(*, project: Project) -> None:
     transaction.on_commit(lambda: sync_project.delay(project_id))
 
 
-PROJECT_UPDATE_FIELDS = ("slug", "name", "description", "repository", "github_repo", "visibility", "webhook_secret")
+PROJECT_UPDATE_FIELDS = (
+    "slug",
+    "name",
+    "description",
+    "repository",
+    "github_repo",
+    "visibility",
+    "webhook_secret",
+)
 
 
 @transaction.atomic

@@ -52,6 +52,7 @@ class PostgresSearchBackend(BaseSearchBackend):
     # word of a question in the body 0.03-0.06, pages holding one word of several 0.005
     # (measured on the contract-suite corpus; Whoosh scores the same pages 10-45, ~1-12, ~1).
     default_weak_score = 0.01
+
     def __init__(self, params: dict):
         super().__init__(params)
         if connection.vendor != "postgresql":
@@ -175,7 +176,9 @@ class PostgresSearchBackend(BaseSearchBackend):
         if kinds:
             scope = scope.filter(kind__in=kinds)
 
-        suggestion, corrections = self._suggest(query_text, words, visible=scope if access is not None else None)
+        suggestion, corrections = self._suggest(
+            query_text, words, visible=scope if access is not None else None
+        )
         strict = SearchQuery(query_text, search_type="websearch", config=CONFIG)
         if corrections:
             strict |= SearchQuery(" ".join(corrections), search_type="websearch", config=CONFIG)

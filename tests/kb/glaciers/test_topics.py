@@ -161,7 +161,9 @@ def test_previous_clusters_survive_when_their_members_remain():
 
 def test_a_private_area_no_public_item_shares_opens_no_topic():
     secret = issue(42, "quagga handoff", "quagga rotation", private=True, area="sig-quaggaplans")
-    labelled = issue(43, "handoff", "rotation", labels=["area/quaggaplans"], private=True, area="area/quaggaplans")
+    labelled = issue(
+        43, "handoff", "rotation", labels=["area/quaggaplans"], private=True, area="area/quaggaplans"
+    )
     specs = derive_topics([NODE, NET, secret, labelled], owners_areas=AREAS)
     words = " ".join(s.title + " " + s.signature for s in specs).lower()
     assert "quagga" not in words

@@ -16,7 +16,11 @@ def _indexed_project(slug="turning"):
     documents_upsert(
         project=project,
         source="local",
-        items=[DocumentInput(kind="doc", key="plan.md", path="plan.md", title="Roadmap", body="The wombatfjord plan.")],
+        items=[
+            DocumentInput(
+                kind="doc", key="plan.md", path="plan.md", title="Roadmap", body="The wombatfjord plan."
+            )
+        ],
     )
     return project
 

@@ -383,13 +383,17 @@ def test_stalled_handoff_gaps_are_for_the_projects_maintainers_only():
     from tests.kb.factories import UserFactory
 
     project = ProjectFactory()
-    handoff_item_for(project, title="Rotate the quixotic signing key", due_date=(NOW - timedelta(days=3)).date())
+    handoff_item_for(
+        project, title="Rotate the quixotic signing key", due_date=(NOW - timedelta(days=3)).date()
+    )
     [gap] = run(project, "stalled-handoff")
     assert gap.audience == Gap.Audience.MAINTAINERS
     maintainer, member, other = UserFactory(), UserFactory(), UserFactory()
     ProjectMembership.objects.create(project=project, user=maintainer, role=ProjectMembership.Role.MAINTAINER)
     ProjectMembership.objects.create(project=project, user=member)
-    ProjectMembership.objects.create(project=ProjectFactory(), user=other, role=ProjectMembership.Role.MAINTAINER)
+    ProjectMembership.objects.create(
+        project=ProjectFactory(), user=other, role=ProjectMembership.Role.MAINTAINER
+    )
     assert list(gaps_visible_to(maintainer)) == [gap]
     for reader in (AnonymousUser(), member, other):
         assert not gaps_visible_to(reader).exists()

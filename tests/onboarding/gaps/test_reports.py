@@ -327,7 +327,9 @@ def test_maintainers_only_gaps_and_handoffs_reach_only_the_projects_maintainers(
                rule_id="stalled-handoff")  # fmt: skip
     # An area owner (from OWNERS files) who holds no maintainer membership in kb/access.py terms.
     owner = UserFactory(username="olga")
-    AreaOwnerFactory(area=AreaFactory(project=project, path="pkg/ui"), maintainer=MaintainerFactory(user=owner))
+    AreaOwnerFactory(
+        area=AreaFactory(project=project, path="pkg/ui"), maintainer=MaintainerFactory(user=owner)
+    )
     server = smtp()
     reports_send()
     by_to = {str(m["To"]): m for m in server.messages}
