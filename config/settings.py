@@ -251,3 +251,27 @@ CELERY_BEAT_SCHEDULE["onboarding-expire-gap-claims"] = {
     "task": "onboarding.tasks.expire_gap_claims",
     "schedule": crontab(minute=30, hour=5),
 }
+
+# Content-Security-Policy on every response (django-csp), from the t6-access slice of issue [6].
+# Pages carry no inline script or style (progress bars are <progress> elements), so scripts and
+# styles come only from our own static files; images may come from https hosts because synced
+# Markdown shows badges and screenshots. A view that sets its own header (the sandboxed report
+# preview) keeps it.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}

@@ -344,7 +344,9 @@ class ReportBuilder:
             section.area_gaps = [
                 g
                 for g in Gap.objects.filter(
-                    project=project, area_id__in=owned_area_ids, state__in=[Gap.State.OPEN, Gap.State.CLAIMED],
+                    project=project,
+                    area_id__in=owned_area_ids,
+                    state__in=[Gap.State.OPEN, Gap.State.CLAIMED],
                     audience__in=audiences,
                 ).select_related("area")[:10]
             ]
@@ -376,7 +378,9 @@ class ReportBuilder:
         if project_id not in self._newcomer_gap_cache:
             self._newcomer_gap_cache[project_id] = (
                 Gap.objects.filter(
-                    project_id=project_id, state=Gap.State.OPEN, rule_id__in=NEWCOMER_RULES,
+                    project_id=project_id,
+                    state=Gap.State.OPEN,
+                    rule_id__in=NEWCOMER_RULES,
                     audience=Gap.Audience.PUBLIC,
                 )
                 .exclude(severity=Gap.Severity.HIGH)
