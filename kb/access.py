@@ -51,6 +51,11 @@ def document_access_tokens(document: Document, *, project: Project | None = None
     return [PUBLIC] if project.is_public else [f"project:{project.pk}"]
 
 
+def project_readers_tokens(project: Project) -> set[str]:
+    """The tokens every reader of `project` holds: what its public surfaces (gaps) may draw on."""
+    return {PUBLIC} if project.is_public else {f"project:{project.pk}"}
+
+
 def visible_projects_q(user) -> Q:
     if user_sees_everything(user):
         return Q()

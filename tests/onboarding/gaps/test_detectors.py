@@ -422,3 +422,19 @@ def test_search_demand_ignores_insiders_and_uses_the_backends_score_scale(settin
     reset_search_backends()
     assert get_search_backend().weak_score == 0.01
     assert [g.evidence["query"] for g in run(project, "unmet-search-demand")] == ["getting started"]
+
+
+def test_a_private_page_neither_answers_nor_is_quoted_by_a_recurring_question_gap(memory_search, settings):
+    settings.GLACIER_GAP_ANSWER_MIN_SCORE = 6
+    project = ProjectFactory()
+    issue(project, 1, "How do I configure the proxy timeout?", "proxy timeout keeps failing")
+    issue(project, 2, "Proxy timeout configuration", "where is the proxy timeout set", labels=["question"])
+    hidden = doc(
+        project,
+        "internal/zanzibar-proxy.md",
+        "# Proxy timeout\n\nSet the proxy timeout with --proxy-timeout. Proxy timeout defaults to 30s.\n",
+        is_private=True,
+    )
+    index_documents([hidden.pk])
+    [gap] = run(project, "recurring-question")
+    assert "zanzibar" not in str(gap.evidence) and "zanzibar" not in gap.title
