@@ -87,7 +87,8 @@ def _pick(docs: list[Document], *patterns: str) -> Document | None:
 
 def _good_first_issues(project: Project, limit: int = 3) -> list[Document]:
     found = []
-    issues = Document.objects.filter(project=project, kind=Document.Kind.ISSUE).order_by(
+    # An onboarding path is read by everyone who may read the project: never a private item.
+    issues = Document.objects.filter(project=project, kind=Document.Kind.ISSUE, is_private=False).order_by(
         "-last_changed_at", "-pk"
     )
     for doc in issues.only("pk", "title", "url", "metadata", "key").iterator(chunk_size=1000):
@@ -125,7 +126,9 @@ def _claimable_gap(project: Project):
 
 def newcomer_steps_draft(project: Project) -> list[DraftStep]:
     docs = list(
-        Document.objects.filter(project=project, kind=Document.Kind.DOC).only("pk", "path", "key", "title")
+        Document.objects.filter(project=project, kind=Document.Kind.DOC, is_private=False).only(
+            "pk", "path", "key", "title"
+        )
     )
     steps: list[DraftStep] = []
     readme = _pick(docs, r"^README(\.\w+)?$", r"(^|/)README(\.\w+)?$")
