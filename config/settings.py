@@ -239,7 +239,10 @@ GLACIER_GAP_OWNERS_STALE_DAYS = env_int("GLACIER_GAP_OWNERS_STALE_DAYS", 183)
 GLACIER_GAP_SEARCH_WINDOW_DAYS = env_int("GLACIER_GAP_SEARCH_WINDOW_DAYS", 30)
 GLACIER_GAP_SEARCH_MIN_COUNT = env_int("GLACIER_GAP_SEARCH_MIN_COUNT", 3)
 # Search scores below these count as "weak": a recorded search's top score, and the best doc for a question.
-GLACIER_GAP_SEARCH_WEAK_SCORE = float(env("GLACIER_GAP_SEARCH_WEAK_SCORE", "1.0"))
+# Unset: the search backend's own threshold (BaseSearchBackend.weak_score, on its score scale).
+GLACIER_GAP_SEARCH_WEAK_SCORE: float | None = (
+    float(env("GLACIER_GAP_SEARCH_WEAK_SCORE")) if env("GLACIER_GAP_SEARCH_WEAK_SCORE") else None
+)
 # Scores are backend-specific: calibrated on kubernetes__community (answered topics score 60-240 in Whoosh,
 # unanswered ones 15-70). GLACIER_GAP_ANSWER_MIN_SCORE in the environment sets one value for any backend.
 GLACIER_GAP_ANSWER_MIN_SCORE: float | dict = (
@@ -264,4 +267,28 @@ CELERY_BEAT_SCHEDULE["onboarding-detect-gaps-nightly"] = {
 CELERY_BEAT_SCHEDULE["onboarding-expire-gap-claims"] = {
     "task": "onboarding.tasks.expire_gap_claims",
     "schedule": crontab(minute=30, hour=5),
+}
+
+# Content-Security-Policy on every response (django-csp), from the t6-access slice of issue [6].
+# Pages carry no inline script or style (progress bars are <progress> elements), so scripts and
+# styles come only from our own static files; images may come from https hosts because synced
+# Markdown shows badges and screenshots. A view that sets its own header (the sandboxed report
+# preview) keeps it.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
 }

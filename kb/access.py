@@ -51,6 +51,11 @@ def document_access_tokens(document: Document, *, project: Project | None = None
     return [PUBLIC] if project.is_public else [f"project:{project.pk}"]
 
 
+def project_readers_tokens(project: Project) -> set[str]:
+    """The tokens every reader of `project` holds: what its public surfaces (gaps) may draw on."""
+    return {PUBLIC} if project.is_public else {f"project:{project.pk}"}
+
+
 def visible_projects_q(user) -> Q:
     if user_sees_everything(user):
         return Q()
@@ -75,6 +80,15 @@ def visible_documents_q(user) -> Q:
         | Q(is_private=True, project_id__in=maintainer_of)
         | Q(is_private=True, created_by=user)
         | Q(is_private=True, readers=user)
+    )
+
+
+def maintained_project_ids(user):
+    """Ids (a subquery) of the projects `user` maintains; use with `user_sees_everything` first."""
+    if user is None or not user.is_authenticated:
+        return ProjectMembership.objects.none().values("project_id")
+    return ProjectMembership.objects.filter(user=user, role=ProjectMembership.Role.MAINTAINER).values(
+        "project_id"
     )
 
 

@@ -18,6 +18,7 @@ from kb.models import (
     WebhookDelivery,
 )
 from kb.services.repository_policy import RepositoryPolicyError, repository_approval, repository_validate
+from kb.services.projects import PROJECT_UPDATE_FIELDS, project_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,7 +62,15 @@ class ProjectAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if obj.repository != obj.repository_approved:
             obj.repository_approved = repository_approval(obj.repository, user=request.user)
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Through the service, so that a visibility change re-indexes the project's entries.
+        project_update(
+            project=obj,
+            repository_approved=obj.repository_approved,
+            **{name: form.cleaned_data[name] for name in form.changed_data if name in PROJECT_UPDATE_FIELDS},
+        )
 
 
 @admin.register(ProjectMembership)

@@ -79,3 +79,14 @@ def sync_github_project(self, project_id: int) -> int | None:
             return None
         raise self.retry(exc=exc, eta=exc.reset_at) from exc
     return run.pk
+
+
+@shared_task(name="kb.tasks.reindex_project", acks_late=True)
+def reindex_project(project_id: int) -> int | None:
+    """Re-write a project's search entries (after a visibility change); safe to run twice."""
+    from kb.services.projects import project_search_reindex
+
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return None
+    return project_search_reindex(project=project)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from kb.access import user_sees_everything, visible_projects_q
+from kb.access import maintained_project_ids, user_is_maintainer, user_sees_everything, visible_projects_q
 from kb.models import Project, ProjectMembership
 from onboarding.models import Gap
 
@@ -12,9 +12,27 @@ GAP_FILTERS = ("project", "rule", "severity", "state")
 
 
 def gaps_visible_to(user) -> QuerySet[Gap]:
-    """Gaps of the projects `user` may read (private projects: members only)."""
+    """Gaps of the projects `user` may read (private projects: members only); gaps whose
+    audience is the maintainers only to the project's maintainers (and staff)."""
     projects = Project.objects.filter(visible_projects_q(user)).values("pk")
-    return Gap.objects.filter(project_id__in=projects).select_related("project", "claimed_by", "area")
+    qs = Gap.objects.filter(project_id__in=projects).filter(gap_audience_q(user))
+    return qs.select_related("project", "claimed_by", "area")
+
+
+def gap_audience_q(user) -> Q:
+    """The audience part of gaps_visible_to, for queries that already scope the project."""
+    if user_sees_everything(user):
+        return Q()
+    return Q(audience=Gap.Audience.PUBLIC) | Q(
+        audience=Gap.Audience.MAINTAINERS, project_id__in=maintained_project_ids(user)
+    )
+
+
+def gap_audiences_for(user, project: Project) -> list[str]:
+    """The audiences of `project`'s gaps that `user` may read."""
+    if user_is_maintainer(user, project):
+        return list(Gap.Audience.values)
+    return [Gap.Audience.PUBLIC]
 
 
 def gaps_filtered(

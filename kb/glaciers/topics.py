@@ -10,8 +10,9 @@ In order, each top-level item (a doc, an owners file, an issue with its comments
 4. maintainers' pins and merges are applied last, so they always win.
 
 Private items never shape a public topic: the vectoriser, centroids, cluster titles and
-related topics are computed from public items only, and private items are placed by
-their "area" or by their similarity to those public centroids.
+related topics are computed from public items only, and private items only join topics
+that public items opened (by path, label, "area" or similarity to the public centroids),
+so a private note's area never becomes a page, slug or title of its own.
 """
 
 from __future__ import annotations
@@ -116,25 +117,37 @@ def derive_topics(
         if identity not in assigned[item.id]:
             assigned[item.id].append(identity)
 
-    # 1-2: structure and labels.
-    for item in items:
+    # 1-2: structure and labels. Only public items open topics here; a private item then
+    # joins those topics by its path, labels or "area", and never opens one: a topic's
+    # title, slug and history are public even when all it holds is private.
+    def structural(item: SourceItem) -> list[tuple[Identity, str]]:
         if item.kind in ("doc", "owners"):
             identity = _directory_identity(item.path, area_paths)
-            add(item, identity, _directory_title(identity, readme_titles))
-        elif item.is_thread:
+            return [(identity, _directory_title(identity, readme_titles))]
+        places = []
+        if item.is_thread:
             for label in _topical_labels(item.labels, config)[: config.max_labels_per_item]:
                 if label in label_areas:
                     identity = (OWNERS, label_areas[label])
-                    add(item, identity, _directory_title(identity, readme_titles))
+                    places.append((identity, _directory_title(identity, readme_titles)))
                 else:
-                    add(item, (LABEL, label), label)
-        if item.is_private and item.area and not assigned.get(item.id):
-            identity = _area_identity(item.area, area_paths, label_areas)
-            add(
-                item,
-                identity,
-                _directory_title(identity, readme_titles) if identity[0] != LABEL else item.area,
-            )
+                    places.append(((LABEL, label), label))
+        return places
+
+    for item in items:
+        if not item.is_private:
+            for identity, title in structural(item):
+                add(item, identity, title)
+    public_identities = set(titles)
+    for item in items:
+        if not item.is_private:
+            continue
+        places = [identity for identity, _ in structural(item) if identity in public_identities]
+        if not places and item.area:
+            places = [_area_identity(item.area, area_paths, label_areas)]
+        for identity in places:
+            if identity in public_identities:
+                add(item, identity, titles[identity])
     for identity in titles:
         if identity[0] == OWNERS and identity[1] in owners_areas:
             area = owners_areas[identity[1]]
@@ -181,9 +194,12 @@ def derive_topics(
         for item, row in zip(private, sims, strict=True):
             if row.max() > 0:
                 add(item, order[int(np.argmax(row))], titles[order[int(np.argmax(row))]])
-    for item in private:
-        if not assigned.get(item.id):
-            add(item, (CLUSTER, UNSORTED_SIGNATURE), "Other items")
+    # A private item with no public topic to join stays out of the glacier: even a
+    # catch-all page would exist only because of it.
+    if (CLUSTER, UNSORTED_SIGNATURE) in titles:
+        for item in private:
+            if not assigned.get(item.id):
+                add(item, (CLUSTER, UNSORTED_SIGNATURE), "Other items")
 
     # 4: maintainers' edits.
     for identity, title in overrides.manual.items():

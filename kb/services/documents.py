@@ -22,6 +22,7 @@ from django.db import transaction
 
 from kb.models import Document, Project
 from kb.rendering import extract_headings, render_markdown
+from kb.safe_links import safe_url_or_blank
 from kb.services import search_index
 from kb.utils import batched
 
@@ -171,7 +172,7 @@ def _build_document(*, project: Project, source: str, item: DocumentInput, diges
         html=item.html,
         headings="\n".join(headings),
         sha256=digest,
-        url=item.url,
+        url=safe_url_or_blank(item.url),  # a remote html_url is rendered as a link
         last_changed_at=item.last_changed_at,
         authors=item.authors,
         metadata=item.metadata,

@@ -7,7 +7,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from kb.models import Project, ProjectMembership
+from kb.glaciers.search import index_pages
+from kb.models import Document, GlacierPage, Project, ProjectMembership
+from kb.search import get_search_backend
 from kb.services.repository_policy import (
     GITHUB_TARGET,
     RepositoryPolicyError,
@@ -15,6 +17,7 @@ from kb.services.repository_policy import (
     repository_check_for_sync,
     repository_validate,
 )
+from kb.services.search_index import index_documents
 
 
 def user_may_create_project(user) -> bool:
@@ -93,3 +96,65 @@ def project_sync_enqueue(*, project: Project) -> None:
 
     project_id = project.pk
     transaction.on_commit(lambda: sync_project.delay(project_id))
+
+
+PROJECT_UPDATE_FIELDS = (
+    "slug",
+    "name",
+    "description",
+    "repository",
+    "repository_approved",
+    "github_repo",
+    "visibility",
+    "webhook_secret",
+)
+
+
+@transaction.atomic
+def project_update(*, project: Project, **changes) -> Project:
+    """Change a project's settings (compared with the stored row, so an edge may pass a
+    `project` it has already modified, as the admin does).
+
+    A visibility or slug change re-indexes the project's search entries on commit: the
+    index stores each entry's access tokens and project slug (kb/access.py), so a project
+    made private would otherwise stay in anonymous search (hits, snippets, facet counts).
+    """
+    unknown = set(changes) - set(PROJECT_UPDATE_FIELDS)
+    if unknown:
+        raise TypeError(f"project_update() cannot change {', '.join(sorted(unknown))}")
+    stored = Project.objects.select_for_update().filter(pk=project.pk).values(*PROJECT_UPDATE_FIELDS).get()
+    for name, value in changes.items():
+        setattr(project, name, value)
+    fields = [name for name in PROJECT_UPDATE_FIELDS if getattr(project, name) != stored[name]]
+    if not fields:
+        return project
+    project.full_clean()
+    project.save(update_fields=[*fields, "updated_at"])
+    if "visibility" in fields or "slug" in fields:
+        project_search_reindex_on_commit(project=project, previous_slug=stored["slug"])
+    return project
+
+
+def project_search_reindex_on_commit(*, project: Project, previous_slug: str | None = None) -> None:
+    """After the commit: drop the project's index entries at once, then re-add them with the
+    current access tokens in a task (a large project takes a while to re-index; its entries
+    must not stay readable under the old tokens meanwhile)."""
+    from kb.tasks import reindex_project  # on use, as in project_sync_enqueue
+
+    project_id = project.pk
+    slugs = sorted({project.slug, previous_slug or project.slug})
+
+    def drop_and_requeue() -> None:
+        backend = get_search_backend()
+        for slug in slugs:
+            backend.delete_project(slug)
+        reindex_project.delay(project_id)
+
+    transaction.on_commit(drop_and_requeue)
+
+
+def project_search_reindex(*, project: Project) -> int:
+    """Re-write every index entry of the project (documents and live glacier pages) from the database."""
+    document_ids = Document.objects.filter(project=project).values_list("pk", flat=True)
+    page_ids = GlacierPage.objects.filter(project=project).values_list("pk", flat=True)
+    return index_documents(document_ids) + index_pages(page_ids)

@@ -7,7 +7,15 @@ from django import template
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from kb.safe_links import safe_url_or_blank
+
 register = template.Library()
+
+
+@register.filter
+def safe_url(value) -> str:
+    """A stored link fit for href: http, https, mailto or relative; anything else renders as ""."""
+    return safe_url_or_blank(value)
 
 
 @register.filter

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from kb.models import Project
+from kb.safe_links import validate_safe_url
 from onboarding.models import (
     Enrolment,
     HandoffChecklist,
@@ -158,7 +159,9 @@ class CheckIn(serializers.Serializer):
 class HandoffItemIn(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     kind = serializers.ChoiceField(choices=HandoffItem.Kind.choices, default=HandoffItem.Kind.OTHER)
-    link = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    link = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[validate_safe_url]
+    )
     details = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -185,7 +188,9 @@ class OnboardingPathOut(serializers.ModelSerializer):
 class StepIn(serializers.Serializer):
     id = serializers.IntegerField(required=False)
     title = serializers.CharField(max_length=300)
-    link = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    link = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", validators=[validate_safe_url]
+    )
     expected_outcome = serializers.CharField(required=False, allow_blank=True, default="")
     ladder_role = serializers.ChoiceField(
         choices=ProjectRole.Ladder.choices, required=False, allow_blank=True, default=""

@@ -48,6 +48,9 @@ class Finding:
     path: str = ""
     area_id: int | None = None
     severity: str | None = None  # overrides the rule's default
+    # "maintainers" when the title or evidence quote something only maintainers may read
+    # (Gap.Audience); every page, API, report and link reads gaps through that check.
+    audience: str = "public"
 
     @property
     def fingerprint(self) -> str:

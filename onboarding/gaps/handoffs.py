@@ -48,4 +48,6 @@ def stalled_handoffs(ctx: DetectionContext):
             path=item.area.path if item.area else "",
             area_id=item.area_id,
             severity="high" if overdue > 14 else "medium",
+            # It quotes a succession checklist and names the people in it.
+            audience="maintainers",
         )

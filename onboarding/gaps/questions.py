@@ -16,6 +16,7 @@ import re
 
 from django.conf import settings
 
+from kb.access import project_readers_tokens
 from onboarding.gaps.base import DetectionContext, Finding, RuleUnavailable, Suggestion, rule
 
 logger = logging.getLogger(__name__)
@@ -98,8 +99,13 @@ def best_answer(ctx: DetectionContext, weights: dict[str, float]) -> tuple[float
     try:
         from kb.search import get_search_backend
 
+        # As the gap's readers would search: a private page neither answers nor is quoted.
         results = get_search_backend().search(
-            query, access=None, projects=[ctx.project.slug], kinds=["doc", "glacier"], page_size=3
+            query,
+            access=project_readers_tokens(ctx.project),
+            projects=[ctx.project.slug],
+            kinds=["doc", "glacier"],
+            page_size=3,
         )
     except Exception as exc:  # any backend failure means "cannot judge", never "unanswered"
         logger.warning("search unavailable for recurring-question rule: %s", exc)

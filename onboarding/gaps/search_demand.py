@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from kb.models import SearchQuery
+from kb.models import Document, ProjectMembership, SearchQuery
 from onboarding.gaps.base import DetectionContext, Finding, Suggestion, rule
 
 
@@ -18,10 +18,32 @@ def normalise_query(query: str) -> str:
     return " ".join(words)
 
 
-def is_weak(result_count: int, top_score: float | None) -> bool:
+def weak_score() -> float:
+    """Below this a search's best hit counts as a weak answer. Scores are on the search
+    backend's own scale, so the backend holds the threshold (GLACIER_GAP_SEARCH_WEAK_SCORE,
+    when set, overrides it for any backend)."""
+    if settings.GLACIER_GAP_SEARCH_WEAK_SCORE is not None:
+        return settings.GLACIER_GAP_SEARCH_WEAK_SCORE
+    from kb.search import get_search_backend
+
+    return get_search_backend().weak_score
+
+
+def is_weak(result_count: int, top_score: float | None, *, threshold: float | None = None) -> bool:
     if result_count == 0:
         return True
-    return top_score is not None and top_score < settings.GLACIER_GAP_SEARCH_WEAK_SCORE
+    threshold = weak_score() if threshold is None else threshold
+    return top_score is not None and top_score < threshold
+
+
+def searchers_with_private_access(project) -> set[int]:
+    """Users whose searches of `project` may have seen (and may quote) what the public cannot:
+    its members and maintainers, and the authors and named readers of its private documents."""
+    members = ProjectMembership.objects.filter(project=project).values_list("user_id", flat=True)
+    private = Document.objects.filter(project=project, is_private=True)
+    authors = private.exclude(created_by=None).values_list("created_by_id", flat=True)
+    readers = Document.readers.through.objects.filter(document__in=private).values_list("user_id", flat=True)
+    return set(members) | set(authors) | set(readers)
 
 
 @rule(
@@ -39,8 +61,14 @@ def is_weak(result_count: int, top_score: float | None) -> bool:
 )
 def search_demand(ctx: DetectionContext):
     since = ctx.now - timedelta(days=settings.GLACIER_GAP_SEARCH_WINDOW_DAYS)
+    threshold = weak_score()
+    # A gap is read by everyone who may read the project: it is built only from searches
+    # whose results were what those readers see, so it never quotes an insider's query.
     rows = (
         SearchQuery.objects.filter(project=ctx.project, created_at__gte=since)
+        .exclude(user_id__in=searchers_with_private_access(ctx.project))
+        .exclude(user__is_staff=True)
+        .exclude(user__is_superuser=True)
         .order_by("created_at")
         .values_list("query", "result_count", "top_score", "user_id", "created_at")
     )
@@ -50,7 +78,7 @@ def search_demand(ctx: DetectionContext):
         key = normalise_query(query)
         if not key:
             continue
-        if is_weak(count, score):
+        if is_weak(count, score, threshold=threshold):
             pending[key].append((query, count, user_id, when))
         else:
             pending.pop(key, None)

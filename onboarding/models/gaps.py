@@ -24,6 +24,13 @@ class Gap(models.Model):
         RESOLVED = "resolved", "Resolved"
         DISMISSED = "dismissed", "Dismissed"
 
+    class Audience(models.TextChoices):
+        # Everyone who may read the project (kb/access.py) sees the gap.
+        PUBLIC = "public", "Readers of the project"
+        # Only the project's maintainers (and staff): gaps built from private things, such as
+        # a handoff checklist, whose title and evidence quote them.
+        MAINTAINERS = "maintainers", "Maintainers of the project"
+
     SEVERITY_RANK = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gaps")
@@ -39,6 +46,7 @@ class Gap(models.Model):
     path = models.CharField(max_length=500, blank=True, help_text="File or directory the gap is about")
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="gaps")
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    audience = models.CharField(max_length=12, choices=Audience.choices, default=Audience.PUBLIC)
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

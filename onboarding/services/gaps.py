@@ -97,6 +97,7 @@ def _gaps_reconcile(
                 "suggestion": finding.suggestion.as_dict(),
                 "path": finding.path[:500],
                 "area_id": finding.area_id,
+                "audience": finding.audience,
                 "last_seen_at": now,
             }
             gap = existing.get(identity)
@@ -142,8 +143,8 @@ def _gaps_reconcile(
     result.created = [g.pk for g in created if g.pk]
     Gap.objects.bulk_update(
         to_update,
-        ["severity", "title", "evidence", "suggestion", "path", "area", "last_seen_at", "state", "resolved_at",
-         "claimed_by", "claimed_at", "last_activity_at"],
+        ["severity", "title", "evidence", "suggestion", "path", "area", "audience", "last_seen_at", "state",
+         "resolved_at", "claimed_by", "claimed_at", "last_activity_at"],
         batch_size=500,
     )  # fmt: skip
     for chunk in batched(still_seen, 500):

@@ -20,6 +20,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project
+from kb.safe_links import UNSAFE_LINK_MESSAGE, is_safe_url, safe_url_or_blank
 from onboarding.models import Enrolment, OnboardingPath, OnboardingStep, ProjectRole, StepCompletion
 from onboarding.services import links
 
@@ -86,7 +87,8 @@ def _pick(docs: list[Document], *patterns: str) -> Document | None:
 
 def _good_first_issues(project: Project, limit: int = 3) -> list[Document]:
     found = []
-    issues = Document.objects.filter(project=project, kind=Document.Kind.ISSUE).order_by(
+    # An onboarding path is read by everyone who may read the project: never a private item.
+    issues = Document.objects.filter(project=project, kind=Document.Kind.ISSUE, is_private=False).order_by(
         "-last_changed_at", "-pk"
     )
     for doc in issues.only("pk", "title", "url", "metadata", "key").iterator(chunk_size=1000):
@@ -111,7 +113,11 @@ def _claimable_gap(project: Project):
         return None
     return (
         Gap.objects.filter(
-            project=project, claimed_by__isnull=True, resolved_at__isnull=True, dismissed_at__isnull=True
+            project=project,
+            claimed_by__isnull=True,
+            resolved_at__isnull=True,
+            dismissed_at__isnull=True,
+            audience="public",  # an onboarding path is read by everyone who may read the project
         )
         .order_by("pk")
         .first()
@@ -120,7 +126,9 @@ def _claimable_gap(project: Project):
 
 def newcomer_steps_draft(project: Project) -> list[DraftStep]:
     docs = list(
-        Document.objects.filter(project=project, kind=Document.Kind.DOC).only("pk", "path", "key", "title")
+        Document.objects.filter(project=project, kind=Document.Kind.DOC, is_private=False).only(
+            "pk", "path", "key", "title"
+        )
     )
     steps: list[DraftStep] = []
     readme = _pick(docs, r"^README(\.\w+)?$", r"(^|/)README(\.\w+)?$")
@@ -171,7 +179,7 @@ def _replace_steps(path: OnboardingPath, drafts: list[dict]) -> None:
         step = existing.get(key) or (
             OnboardingStep.objects.filter(pk=draft.get("id"), path=path).first() if draft.get("id") else None
         )
-        fields = {"position": position, "title": draft["title"], "link": draft.get("link", ""),
+        fields = {"position": position, "title": draft["title"], "link": safe_url_or_blank(draft.get("link", "")),
                   "expected_outcome": draft.get("expected_outcome", ""), "ladder_role": draft.get("ladder_role", ""),
                   "target_days": draft.get("target_days"), "source_key": draft.get("source_key", "")}  # fmt: skip
         if step is None:
@@ -219,6 +227,8 @@ def onboarding_path_update(*, path: OnboardingPath, title: str | None = None, de
                 errors[f"steps[{index}].title"] = "A step needs a title."
             if step.get("ladder_role") and step["ladder_role"] not in ProjectRole.Ladder.values:
                 errors[f"steps[{index}].ladder_role"] = "Not a rung of the ladder."
+            if not is_safe_url(step.get("link") or "/"):
+                errors[f"steps[{index}].link"] = UNSAFE_LINK_MESSAGE
         if errors:
             raise ValidationError(errors)
         _replace_steps(path, [{**s, "source_key": s.get("source_key", "")} for s in steps])

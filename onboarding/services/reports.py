@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from kb.access import visible_projects_q
 from kb.models import Project, ProjectMembership
+from onboarding.gap_selectors import gap_audience_q, gap_audiences_for
 from onboarding.models import (
     AreaOwner,
     Enrolment,
@@ -195,7 +196,7 @@ class ReportBuilder:
         self.now = now or timezone.now()
         self.week = iso_week(self.now)
         self.since = self.now - timedelta(days=7)
-        self._project_cache: dict[int, ProjectSection] = {}
+        self._project_cache: dict[tuple[int, tuple[str, ...]], ProjectSection] = {}
         self._steps_cache: dict[int, list[OnboardingStep]] = {}
         self._newcomer_gap_cache: dict[int, Gap | None] = {}
 
@@ -222,19 +223,21 @@ class ReportBuilder:
 
     # Sections ------------------------------------------------------------------------------------
 
-    def _project_section(self, project: Project) -> ProjectSection:
-        cached = self._project_cache.get(project.pk)
+    def _project_section(self, project: Project, audiences: list[str]) -> ProjectSection:
+        """The project's figures as readers of `audiences` (gap_audiences_for) may see them."""
+        key = (project.pk, tuple(sorted(audiences)))
+        cached = self._project_cache.get(key)
         if cached is None:
-            cached = self._compute_project_section(project)
-            self._project_cache[project.pk] = cached
+            cached = self._compute_project_section(project, audiences)
+            self._project_cache[key] = cached
         return cached
 
-    def _compute_project_section(self, project: Project) -> ProjectSection:
+    def _compute_project_section(self, project: Project, audiences: list[str]) -> ProjectSection:
         section = ProjectSection(
             project=project, url=portal_url(reverse("onboarding:gap-board") + f"?project={project.slug}")
         )
         rows = list(
-            Gap.objects.filter(project=project).only(
+            Gap.objects.filter(project=project, audience__in=audiences).only(
                 "pk",
                 "project_id",
                 "rule_id",
@@ -263,7 +266,9 @@ class ReportBuilder:
             moment = self.now - timedelta(days=7 * back)
             section.trend.append((iso_week(moment), sum(1 for gap in rows if _open_at(gap, moment))))
         today = self.now.date()
-        for item in HandoffItem.objects.filter(
+        # Handoff checklists are the maintainers' business (the same rule as their gaps).
+        handoffs_visible = Gap.Audience.MAINTAINERS in audiences
+        for item in (HandoffItem.objects if handoffs_visible else HandoffItem.objects.none()).filter(
             checklist__plan__project=project, done_at__isnull=True, due_date__lt=today,
             checklist__completed_at__isnull=True,
         ).select_related("checklist__plan__maintainer"):  # fmt: skip
@@ -332,12 +337,17 @@ class ReportBuilder:
             if project.pk not in visible:
                 continue
             maintained_ids.add(project.pk)
-            shared = self._project_section(project)
+            # An area owner from OWNERS files is not necessarily a maintainer in kb/access.py terms.
+            audiences = gap_audiences_for(recipient, project)
+            shared = self._project_section(project, audiences)
             section = ProjectSection(**{**shared.__dict__})
             section.area_gaps = [
                 g
                 for g in Gap.objects.filter(
-                    project=project, area_id__in=owned_area_ids, state__in=[Gap.State.OPEN, Gap.State.CLAIMED]
+                    project=project,
+                    area_id__in=owned_area_ids,
+                    state__in=[Gap.State.OPEN, Gap.State.CLAIMED],
+                    audience__in=audiences,
                 ).select_related("area")[:10]
             ]
             report.maintained.append(section)
@@ -348,7 +358,8 @@ class ReportBuilder:
             project = subscription.project
             if project.pk in maintained_ids or project.pk not in visible:
                 continue
-            section = ProjectSection(**{**self._project_section(project).__dict__})
+            shared = self._project_section(project, gap_audiences_for(recipient, project))
+            section = ProjectSection(**{**shared.__dict__})
             section.overdue_handoffs, section.onboarding = [], None  # maintainers' business
             section.unsubscribe_url = unsubscribe_url(user=recipient, project=project)
             report.subscribed.append(section)
@@ -366,7 +377,12 @@ class ReportBuilder:
         """The open gap that suits a newcomer best: a newcomer-friendly rule, not high severity, oldest first."""
         if project_id not in self._newcomer_gap_cache:
             self._newcomer_gap_cache[project_id] = (
-                Gap.objects.filter(project_id=project_id, state=Gap.State.OPEN, rule_id__in=NEWCOMER_RULES)
+                Gap.objects.filter(
+                    project_id=project_id,
+                    state=Gap.State.OPEN,
+                    rule_id__in=NEWCOMER_RULES,
+                    audience=Gap.Audience.PUBLIC,
+                )
                 .exclude(severity=Gap.Severity.HIGH)
                 .order_by("first_seen_at", "pk")
                 .first()
@@ -386,7 +402,7 @@ class ReportBuilder:
             next_step = next((s for s in steps if s.pk not in done_ids), None)
             gap = self._newcomer_gap(enrolment.path.project_id)
             mine = Gap.objects.filter(
-                project=enrolment.path.project, claimed_by=user, state=Gap.State.CLAIMED
+                gap_audience_q(user), project=enrolment.path.project, claimed_by=user, state=Gap.State.CLAIMED
             )
             result.append(
                 {

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project, ProjectMembership
+from kb.safe_links import UNSAFE_LINK_MESSAGE, is_safe_url, safe_url_or_blank
 from onboarding.models import (
     AccessTransferItem,
     Area,
@@ -212,8 +213,8 @@ def handoff_checklist_create(
     items: list[HandoffItem] = []
 
     def add(kind, title, *, link="", area=None, details="", days=HANDOFF_DAYS):
-        items.append(HandoffItem(checklist=checklist, kind=kind, title=title[:300], link=link[:500], area=area,
-                                 details=details, position=len(items), due_date=today + timedelta(days=days)))  # fmt: skip
+        items.append(HandoffItem(checklist=checklist, kind=kind, title=title[:300], area=area, details=details,
+                                 link=safe_url_or_blank(link)[:500], position=len(items), due_date=today + timedelta(days=days)))  # fmt: skip
 
     areas = _held_areas(project, leaving)
     for area in areas:
@@ -290,6 +291,8 @@ def handoff_item_add(*, checklist: HandoffChecklist, title: str, kind: str = Han
         raise ValidationError({"checklist": "This handoff is already complete."})
     if not title.strip():
         raise ValidationError({"title": "A title is required."})
+    if not is_safe_url(link or "/"):
+        raise ValidationError({"link": UNSAFE_LINK_MESSAGE})
     position = (checklist.items.order_by("-position").values_list("position", flat=True).first() or 0) + 1
     item = HandoffItem(checklist=checklist, kind=kind, title=title.strip(), link=link, details=details,
                        position=position, due_date=due_date)  # fmt: skip

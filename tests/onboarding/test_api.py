@@ -190,3 +190,37 @@ def test_enrolments_are_private_to_the_enrolee_and_maintainers(world):
     hidden = client_for(newbie).post("/api/enrolments/", {"path": secret_path.pk}, format="json")
     assert hidden.status_code == 400 and "path" in hidden.json()
     assert not Enrolment.objects.filter(path=secret_path).exists()
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", " data:text/html,x", "vbscript:x"])
+def test_unsafe_links_are_refused_with_a_field_error(world, link):
+    lead, checklist = world["lead"], world["checklist"]
+    path = OnboardingPath.objects.get(project=world["project"], track="newcomer")
+    bad_step = client_for(lead).patch(
+        f"/api/onboarding-paths/{path.pk}/", {"steps": [{"title": "Read", "link": link}]}, format="json"
+    )
+    assert bad_step.status_code == 400 and "link" in str(bad_step.json()["steps"])
+    bad_item = client_for(lead).post(
+        f"/api/handoff-checklists/{checklist.pk}/items/", {"title": "Keys", "link": link}, format="json"
+    )
+    assert bad_item.status_code == 400 and "link" in bad_item.json()
+    good = client_for(lead).post(
+        f"/api/handoff-checklists/{checklist.pk}/items/", {"title": "Keys", "link": "https://x.example/k"},
+        format="json",
+    )  # fmt: skip
+    assert good.status_code == 201
+
+
+def test_services_refuse_unsafe_links_whatever_the_edge(world):
+    from django.core.exceptions import ValidationError
+
+    from onboarding.services.paths import onboarding_path_update
+    from onboarding.services.succession import handoff_item_add
+
+    path = OnboardingPath.objects.get(project=world["project"], track="newcomer")
+    with pytest.raises(ValidationError) as step_error:
+        onboarding_path_update(path=path, steps=[{"title": "Read", "link": "javascript:alert(1)"}])
+    assert "steps[0].link" in step_error.value.message_dict
+    with pytest.raises(ValidationError) as item_error:
+        handoff_item_add(checklist=world["checklist"], title="Keys", link="javascript:alert(1)")
+    assert "link" in item_error.value.message_dict

@@ -111,3 +111,15 @@ def test_maintainer_track_follows_the_ladder(project):
     done = set(enrolment.completions.values_list("step__ladder_role", flat=True))
     assert done == {"member", "reviewer"}
     assert maintainer_track_sync(project=project) == 0
+
+
+def test_private_items_never_become_onboarding_steps():
+    project = make_project("quiet")
+    put_github(project, [
+        DocumentInput(kind="issue", key="issue/9", title="Rotate the zanzibar keys", body="", is_private=True,
+                      metadata={"state": "open", "labels": [{"name": "good first issue"}]}),
+    ])  # fmt: skip
+    put_files(project, {"docs/setup-zanzibar.md": "# Setup"}, kind=Document.Kind.DOC)
+    Document.objects.filter(project=project, key="docs/setup-zanzibar.md").update(is_private=True)
+    newcomer, _ = onboarding_paths_draft(project=project)
+    assert "zanzibar" not in " ".join(f"{s.title} {s.link}" for s in newcomer.steps.all()).lower()

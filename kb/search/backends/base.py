@@ -50,8 +50,17 @@ class SearchResults:
 
 
 class BaseSearchBackend:
+    # A search whose best hit scores below this was answered weakly (gap detection reads
+    # it). Scores are on each backend's own scale, so each backend sets its own; the
+    # WEAK_SCORE parameter in GLACIER_SEARCH_BACKENDS overrides it.
+    default_weak_score: float = 1.0
+
     def __init__(self, params: dict):
         self.params = params
+
+    @property
+    def weak_score(self) -> float:
+        return float(self.params.get("WEAK_SCORE", self.default_weak_score))
 
     def index(self, entries: Iterable[IndexEntry]) -> int:
         """Add or replace entries (by uid). Returns how many were written."""

@@ -3,8 +3,9 @@
 Ranking is BM25F over title, headings, path and body, with field boosts,
 Porter stemming, a bonus for the query's words appearing close together
 (phrase proximity), per-entry boosts, and typo tolerance: words the index has
-never seen are corrected against an unstemmed word list, the corrected query is
-searched alongside the original and offered as "did you mean".
+never seen are corrected against an unstemmed word list (counted over the documents
+the reader may see), the corrected query is searched alongside the original and offered
+as "did you mean".
 
 Whoosh allows one writer per index. Every write here takes a process-wide
 threading lock and then an fcntl lock on a file in the index directory, so
@@ -129,6 +130,7 @@ def _schema() -> Schema:
 
 
 class WhooshSearchBackend(BaseSearchBackend):
+    default_weak_score = 1.0  # BM25F with field boosts: a real answer scores in the tens
     _thread_locks: dict[str, threading.Lock] = {}
     _thread_locks_guard = threading.Lock()
 
@@ -301,7 +303,9 @@ class WhooshSearchBackend(BaseSearchBackend):
             return empty
         parser = self._parser(searcher.schema)
         original = parser.parse(query_text)
-        suggestion, corrections = self._suggest(searcher, query_text)
+        suggestion, corrections = self._suggest(
+            searcher, query_text, access_filter=self._filter(access=access, projects=None, kinds=None)
+        )
         scored = [original]
         if corrections:
             scored.append(parser.parse(" ".join(corrections)))
@@ -363,26 +367,47 @@ class WhooshSearchBackend(BaseSearchBackend):
                 extra.append(query.Phrase(fieldname, words, slop=PHRASE_SLOP, boost=boost))
         return extra
 
-    def _suggest(self, searcher, query_text: str) -> tuple[str | None, list[str]]:
+    def _suggest(self, searcher, query_text: str, *, access_filter=None) -> tuple[str | None, list[str]]:
         """The query with unknown (or rare look-alike) words replaced by frequent near spellings,
-        and the replacement words themselves (searched alongside the original words)."""
+        and the replacement words themselves (searched alongside the original words).
+
+        Every frequency is counted over the documents the reader may see (`access_filter`),
+        so a word only a hidden document contains is never offered, and the answer for a
+        hidden word is the same as for a word the index has never seen.
+        """
         reader = searcher.reader()
         corrections: list[str] = []
+        allowed: frozenset[int] | None = None
+
+        def frequency(word: str, cap: int | None = None) -> int:
+            nonlocal allowed
+            total = reader.doc_frequency("spell", word)
+            if access_filter is None or not total:
+                return total
+            if allowed is None:  # once per search, and only when a word needs checking
+                allowed = frozenset(searcher.docs_for_query(access_filter))
+            seen = 0
+            for docnum in reader.postings("spell", word).all_ids():
+                if docnum in allowed:
+                    seen += 1
+                    if cap is not None and seen >= cap:
+                        break
+            return seen
 
         def replace(match: re.Match) -> str:
             word = match.group(0)
             lowered = word.lower()
             if len(lowered) < 4 or "'" in lowered:
                 return word
-            known = reader.doc_frequency("spell", lowered)
+            known = frequency(lowered, cap=4)
             if known > 3:
                 return word
             best, best_freq = None, 0
             for maxdist in (1, 2) if len(lowered) >= 6 else (1,):
-                for candidate in _terms_within(reader, "spell", lowered, maxdist):
+                for candidate in sorted(_terms_within(reader, "spell", lowered, maxdist)):
                     if candidate == lowered:
                         continue
-                    freq = reader.doc_frequency("spell", candidate)
+                    freq = frequency(candidate)
                     if freq > best_freq:
                         best, best_freq = candidate, freq
                 if best:

@@ -157,3 +157,19 @@ def test_previous_clusters_survive_when_their_members_remain():
     specs = derive_topics([NET, *flaky], owners_areas=AREAS, previous={i.id: [earlier] for i in flaky})
     clusters = [(s.identity, s.item_ids) for s in specs if s.origin == "cluster"]
     assert clusters == [(earlier, [20, 21, 22, 23])]
+
+
+def test_a_private_area_no_public_item_shares_opens_no_topic():
+    secret = issue(42, "quagga handoff", "quagga rotation", private=True, area="sig-quaggaplans")
+    labelled = issue(
+        43, "handoff", "rotation", labels=["area/quaggaplans"], private=True, area="area/quaggaplans"
+    )
+    specs = derive_topics([NODE, NET, secret, labelled], owners_areas=AREAS)
+    words = " ".join(s.title + " " + s.signature for s in specs).lower()
+    assert "quagga" not in words
+    assert not [s for s in specs if set(s.item_ids) <= {42, 43}]
+
+
+def test_private_items_alone_make_no_catch_all_page():
+    lost = issue(44, "xylophone marmalade", "xylophone marmalade", private=True, area="nowhere")
+    assert derive_topics([lost], owners_areas=AREAS) == []

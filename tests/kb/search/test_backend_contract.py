@@ -207,3 +207,26 @@ def test_snippet_of_a_long_document_centres_on_the_matches(backend):
     snippet = backend.search("zeppelin hangar", access=None).hits[0].highlights
     assert "<mark>zeppelin</mark>" in snippet.lower() and "<mark>hangar</mark>" in snippet.lower()
     assert len(snippet) < 600
+
+
+def test_suggestions_come_only_from_entries_the_reader_may_see(backend):
+    hidden = ("maintainers:7", "user:3")
+    backend.index(
+        [
+            entry("doc:1", "Release process", "How a release is cut; marmots welcome."),
+            entry("doc:2", "Handoff", "The zanzibarquokka rotation key lives in the vault.", access=hidden),
+            *[
+                entry(f"doc:{n}", f"Plan {n}", "marmotte marmotte succession", access=hidden)
+                for n in range(3, 9)
+            ],
+        ]
+    )
+    anonymous = backend.search("zanzibarquoka", access={"public"})
+    assert anonymous.suggestion is None and anonymous.count == 0
+    typed_exactly = backend.search("zanzibarquokka", access={"public"})
+    assert typed_exactly.suggestion is None and typed_exactly.count == 0
+    assert backend.search("zanzibarquoka", access={"public", "maintainers:7"}).suggestion == "zanzibarquokka"
+    assert backend.search("zanzibarquoka", access=None).suggestion == "zanzibarquokka"
+    # The hidden look-alike is the more frequent one; the reader is offered the word they can find.
+    assert backend.search("marmote", access={"public"}).suggestion == "marmots"
+    assert backend.search("marmote", access={"user:3"}).suggestion == "marmotte"

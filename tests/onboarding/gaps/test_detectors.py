@@ -373,3 +373,68 @@ def test_answer_threshold_is_per_backend(settings):
     assert answer_threshold() == 1.0
     settings.GLACIER_GAP_ANSWER_MIN_SCORE = 7
     assert answer_threshold() == 7.0
+
+
+def test_stalled_handoff_gaps_are_for_the_projects_maintainers_only():
+    from django.contrib.auth.models import AnonymousUser
+
+    from kb.models import ProjectMembership
+    from onboarding.gap_selectors import gaps_visible_to
+    from tests.kb.factories import UserFactory
+
+    project = ProjectFactory()
+    handoff_item_for(
+        project, title="Rotate the quixotic signing key", due_date=(NOW - timedelta(days=3)).date()
+    )
+    [gap] = run(project, "stalled-handoff")
+    assert gap.audience == Gap.Audience.MAINTAINERS
+    maintainer, member, other = UserFactory(), UserFactory(), UserFactory()
+    ProjectMembership.objects.create(project=project, user=maintainer, role=ProjectMembership.Role.MAINTAINER)
+    ProjectMembership.objects.create(project=project, user=member)
+    ProjectMembership.objects.create(
+        project=ProjectFactory(), user=other, role=ProjectMembership.Role.MAINTAINER
+    )
+    assert list(gaps_visible_to(maintainer)) == [gap]
+    for reader in (AnonymousUser(), member, other):
+        assert not gaps_visible_to(reader).exists()
+
+
+def test_search_demand_ignores_insiders_and_uses_the_backends_score_scale(settings):
+    from kb.models import ProjectMembership
+    from kb.search import get_search_backend
+    from tests.kb.factories import UserFactory
+
+    project = ProjectFactory()
+    maintainer, staff, outsider = UserFactory(), UserFactory(is_staff=True), UserFactory()
+    ProjectMembership.objects.create(project=project, user=maintainer, role=ProjectMembership.Role.MAINTAINER)
+    for _ in range(3):
+        search_query(project, "zanzibar rotation", user=maintainer, result_count=0)
+        search_query(project, "staff only musings", user=staff, result_count=0)
+        search_query(project, "getting started", user=outsider, result_count=0)
+        search_query(project, "release notes", result_count=2, top_score=0.5)
+    assert [g.evidence["query"] for g in run(project, "unmet-search-demand")] == [
+        "getting started", "release notes"
+    ]  # fmt: skip
+    # A PostgreSQL-scale score of 0.5 is a good answer there: the threshold is the backend's.
+    settings.GLACIER_SEARCH_BACKENDS = {"default": {"BACKEND": "tests.search_double", "WEAK_SCORE": 0.01}}
+    from kb.search import reset_search_backends
+
+    reset_search_backends()
+    assert get_search_backend().weak_score == 0.01
+    assert [g.evidence["query"] for g in run(project, "unmet-search-demand")] == ["getting started"]
+
+
+def test_a_private_page_neither_answers_nor_is_quoted_by_a_recurring_question_gap(memory_search, settings):
+    settings.GLACIER_GAP_ANSWER_MIN_SCORE = 6
+    project = ProjectFactory()
+    issue(project, 1, "How do I configure the proxy timeout?", "proxy timeout keeps failing")
+    issue(project, 2, "Proxy timeout configuration", "where is the proxy timeout set", labels=["question"])
+    hidden = doc(
+        project,
+        "internal/zanzibar-proxy.md",
+        "# Proxy timeout\n\nSet the proxy timeout with --proxy-timeout. Proxy timeout defaults to 30s.\n",
+        is_private=True,
+    )
+    index_documents([hidden.pk])
+    [gap] = run(project, "recurring-question")
+    assert "zanzibar" not in str(gap.evidence) and "zanzibar" not in gap.title

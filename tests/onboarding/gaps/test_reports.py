@@ -319,3 +319,21 @@ def test_two_workers_at_once_send_each_report_once(smtp, world):
     else:
         # A lock error between the server's acceptance and the SENT mark leaves SENDING: never resent.
         assert set(statuses) <= {"sent", "sending"} and len(statuses) == 3
+
+
+def test_maintainers_only_gaps_and_handoffs_reach_only_the_projects_maintainers(smtp, world):
+    project = world["project"]
+    GapFactory(project=project, title="Handoff of quillwort overdue", audience=Gap.Audience.MAINTAINERS,
+               rule_id="stalled-handoff")  # fmt: skip
+    # An area owner (from OWNERS files) who holds no maintainer membership in kb/access.py terms.
+    owner = UserFactory(username="olga")
+    AreaOwnerFactory(
+        area=AreaFactory(project=project, path="pkg/ui"), maintainer=MaintainerFactory(user=owner)
+    )
+    server = smtp()
+    reports_send()
+    by_to = {str(m["To"]): m for m in server.messages}
+    assert "Handoff of quillwort overdue" in parts(by_to["maya@example.org"])[0]
+    for address in ("sam@example.org", "nico@example.org", "olga@example.org"):
+        text, html = parts(by_to[address])
+        assert "quillwort" not in text + html and "Hand over the release keys" not in text + html
