@@ -1,6 +1,8 @@
 """Small helpers with no better home."""
 
 import fcntl
+import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -38,3 +40,16 @@ def exclusive_file_lock(
             yield
         finally:
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+
+def kill_point_for_tests(name: str) -> None:
+    """Test hook: SIGKILL this process here when GLACIER_TEST_KILL_AT names this point.
+
+    The crash-consistency tests (tests/kb/services/test_sync_kill.py) run real
+    `manage.py kb sync` processes with it set; nothing else sets it. Points:
+    "before_commit" (documents written, transaction open), "after_db_commit"
+    (committed, not yet indexed) and "mid_index" (half of the entries handed to
+    the index).
+    """
+    if os.environ.get("GLACIER_TEST_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -35,7 +35,9 @@ def test_an_index_with_an_old_layout_reports_and_is_rebuilt(tmp_path):
     status = backend.status()
     assert status["ok"] is False and "kb reindex" in status["error"]
     backend.rebuild([IndexEntry(uid="doc:1", project="p", kind="doc", title="Fresh", body="rebuilt body")])
-    assert backend.status() == {"ok": True, "backend": "whoosh", "documents": 1, "path": str(tmp_path)}
+    assert backend.status() == {
+        "ok": True, "backend": "whoosh", "exists": True, "documents": 1, "path": str(tmp_path)
+    }  # fmt: skip
     assert backend.search("rebuilt", access=None).count == 1
 
 
