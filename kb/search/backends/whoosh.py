@@ -364,6 +364,8 @@ class WhooshSearchBackend(BaseSearchBackend):
 
     def _facet_counts(self, searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {}
+        if not docnums:  # an emptied index has no columns to read
+            return {"project": {}, "kind": {}}
         reader = searcher.reader()
         for name in ("project", "kind"):
             column = reader.column_reader(name)
@@ -454,6 +456,8 @@ class WhooshSearchBackend(BaseSearchBackend):
                 return {}
             with ix.searcher() as searcher:
                 reader = searcher.reader()
+                if not reader.doc_count():  # an empty reader has no columns to ask
+                    return {}
                 uids, stamps = reader.column_reader("uid"), reader.column_reader("stamp")
                 return {
                     uids[docnum]: stamps[docnum]

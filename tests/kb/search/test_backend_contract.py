@@ -207,3 +207,21 @@ def test_snippet_of_a_long_document_centres_on_the_matches(backend):
     snippet = backend.search("zeppelin hangar", access=None).hits[0].highlights
     assert "<mark>zeppelin</mark>" in snippet.lower() and "<mark>hangar</mark>" in snippet.lower()
     assert len(snippet) < 600
+
+
+def test_stamps_list_a_projects_entries_with_what_the_database_said(backend):
+    backend.index(
+        [
+            IndexEntry(uid="doc:1", project="alpha", kind="doc", title="One", body="first", stamp="a1"),
+            IndexEntry(uid="doc:2", project="alpha", kind="doc", title="Two", body="second", stamp="a2"),
+            IndexEntry(uid="doc:3", project="beta", kind="doc", title="Three", body="third", stamp="b3"),
+        ]
+    )
+    assert backend.stamps("alpha") == {"doc:1": "a1", "doc:2": "a2"}
+    backend.index([IndexEntry(uid="doc:2", project="alpha", kind="doc", title="Two", body="new", stamp="a2b")])
+    backend.delete(["doc:1"])
+    assert backend.stamps("alpha") == {"doc:2": "a2b"}
+    assert backend.stamps("beta") == {"doc:3": "b3"}
+    assert backend.stamps("nobody") == {}
+    backend.clear()
+    assert backend.stamps("alpha") == {}
