@@ -112,7 +112,10 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     }
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_options["options"] = " ".join(
-        [_pg_options.get("options", ""), *(f"-c {name}={seconds * 1000}" for name, seconds in _pg_limits.items())]
+        [
+            _pg_options.get("options", ""),
+            *(f"-c {name}={seconds * 1000}" for name, seconds in _pg_limits.items()),
+        ]
     ).strip()
 # -------------------------------------------------------------------------------------------
 

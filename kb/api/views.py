@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from kb import selectors
 from kb.access import user_is_maintainer
 from kb.api import serializers
-from kb.services.projects import project_create, project_sync_enqueue, user_may_create_project
 from kb.search.backends.base import SearchUnavailable
+from kb.services.projects import project_create, project_sync_enqueue, user_may_create_project
 from kb.services.search import search_run
 
 

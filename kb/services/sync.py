@@ -30,8 +30,8 @@ from django.utils.text import slugify
 from kb.models import Document, Project, SyncRun
 from kb.services.documents import documents_delete_missing, documents_upsert
 from kb.services.github_sync import github_sync
-from kb.signals import sync_finished
 from kb.services.sync_runs import SyncError, project_lock, run_index_repair, runs_interrupted_fail
+from kb.signals import sync_finished
 from kb.sources.local import LocalTree, Progress, read_local_tree
 from kb.utils import kill_point_for_tests
 

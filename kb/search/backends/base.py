@@ -19,9 +19,7 @@ class SearchUnavailable(Exception):
     the views answer 503 with its message.
     """
 
-    default_message = (
-        "The search index is unavailable; an operator must run `manage.py kb reindex`."
-    )
+    default_message = "The search index is unavailable; an operator must run `manage.py kb reindex`."
 
     def __init__(self, detail: str = ""):
         super().__init__(f"{self.default_message} ({detail})" if detail else self.default_message)

@@ -276,7 +276,12 @@ class PostgresSearchBackend(BaseSearchBackend):
 
     def status(self) -> dict:
         try:
-            return {"ok": True, "backend": "postgres", "exists": True, "documents": self.Entry.objects.count()}
+            return {
+                "ok": True,
+                "backend": "postgres",
+                "exists": True,
+                "documents": self.Entry.objects.count(),
+            }
         except Exception as exc:  # health checks report, never raise
             return {"ok": False, "backend": "postgres", "error": str(exc)}
 

@@ -324,7 +324,9 @@ class WhooshSearchBackend(BaseSearchBackend):
             self._drop_searcher()
             raise SearchUnavailable(f"cannot read {self.index_dir}: {exc!r}") from exc
 
-    def _search(self, query_text: str, *, access, projects, kinds, page: int, page_size: int) -> SearchResults:
+    def _search(
+        self, query_text: str, *, access, projects, kinds, page: int, page_size: int
+    ) -> SearchResults:
         page, page_size = max(1, int(page)), max(1, int(page_size))
         empty = SearchResults(
             count=0, hits=[], page=page, page_size=page_size, facets={"project": {}, "kind": {}}

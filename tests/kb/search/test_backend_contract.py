@@ -218,7 +218,9 @@ def test_stamps_list_a_projects_entries_with_what_the_database_said(backend):
         ]
     )
     assert backend.stamps("alpha") == {"doc:1": "a1", "doc:2": "a2"}
-    backend.index([IndexEntry(uid="doc:2", project="alpha", kind="doc", title="Two", body="new", stamp="a2b")])
+    backend.index(
+        [IndexEntry(uid="doc:2", project="alpha", kind="doc", title="Two", body="new", stamp="a2b")]
+    )
     backend.delete(["doc:1"])
     assert backend.stamps("alpha") == {"doc:2": "a2b"}
     assert backend.stamps("beta") == {"doc:3": "b3"}

@@ -65,7 +65,9 @@ def _truncate_a_segment(index_dir) -> None:
 
 def test_a_truncated_segment_makes_the_index_unavailable_not_a_crash(tmp_path):
     backend = WhooshSearchBackend({"INDEX_DIR": str(tmp_path)})
-    backend.index([IndexEntry(uid=f"doc:{n}", project="p", kind="doc", title=f"T{n}", body="words") for n in range(5)])
+    backend.index(
+        [IndexEntry(uid=f"doc:{n}", project="p", kind="doc", title=f"T{n}", body="words") for n in range(5)]
+    )
     _truncate_a_segment(tmp_path)
     fresh = WhooshSearchBackend({"INDEX_DIR": str(tmp_path)})
     with pytest.raises(SearchUnavailable, match="kb reindex"):
