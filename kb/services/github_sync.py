@@ -89,7 +89,7 @@ def github_sync(
     say = progress or (lambda message: logger.info("%s", message))
     warn = progress or (lambda message: logger.warning("%s", message))
     # One GitHub sync of a project at a time; a run left "running" by a killed one is failed,
-    # and the project's index is checked against the database before the lock goes.
+    # and the project's index is checked against the database before the run is finished.
     with project_lock(project, source=SOURCE):
         runs_interrupted_fail(project=project, source=SOURCE, exclude_pk=sync_run.pk if sync_run else None)
         if sync_run is None:
@@ -98,7 +98,6 @@ def github_sync(
             project=project, full_name=full_name, sync_run=sync_run, wait_on_rate_limit=wait_on_rate_limit,
             include_docs=include_docs, say=say, warn=warn,
         )  # fmt: skip
-        run_index_repair(sync_run)
     if rate_limited is not None and not wait_on_rate_limit:
         raise rate_limited
     return sync_run
@@ -387,6 +386,8 @@ def _finish(*, sync_run: SyncRun, project: Project, tally: _Tally, client: GitHu
     sync_run.deleted = tally.deleted
     sync_run.skipped = len(tally.skips)
     sync_run.skips = tally.skips
+    # Before the final status: a run killed earlier stays "running" and the next sync fails it.
+    tally.errors += run_index_repair(sync_run)
     sync_run.errors = tally.errors
     sync_run.cursor = {
         "issues_since": _iso(state.issues_since) if state else None,

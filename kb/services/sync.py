@@ -91,19 +91,28 @@ def project_sync(*, project: Project, target: str | None = None, progress: Progr
             checkout = _checkout(project=project, target=target)
             tree = read_local_tree(checkout, max_bytes=settings.GLACIER_MAX_FILE_BYTES, progress=progress)
         except (SyncError, OSError, subprocess.SubprocessError) as exc:
-            _finish(sync_run, status=SyncRun.Status.FAILED, errors=[{"item": target, "error": str(exc)}])
+            errors = [{"item": target, "error": str(exc)}]
             failure = exc
         else:
-            _store(sync_run, tree)  # its commit indexes what changed (on_commit)
-        run_index_repair(sync_run)
+            errors = _store(sync_run, tree)  # its commit indexes what changed (on_commit)
+        errors += run_index_repair(sync_run)
+        # The run stays "running" until here: killed any earlier, the next sync marks it failed.
+        if failure is not None:
+            status = SyncRun.Status.FAILED
+        else:
+            status = SyncRun.Status.PARTIAL if errors else SyncRun.Status.SUCCEEDED
+        _finish(sync_run, status=status, errors=errors)
     if failure is not None:
         raise SyncError(str(failure)) from failure
     return sync_run
 
 
 @transaction.atomic
-def _store(sync_run: SyncRun, tree: LocalTree) -> None:
-    """Write what was read. Files skipped this time keep their last good version (nothing is lost)."""
+def _store(sync_run: SyncRun, tree: LocalTree) -> list[dict]:
+    """Write what was read, with the run's counts; return the warnings.
+
+    Files skipped this time keep their last good version (nothing is lost).
+    """
     project = sync_run.project
     result = documents_upsert(project=project, source=Document.Source.LOCAL, items=tree.items)
     deleted = documents_delete_missing(
@@ -118,8 +127,9 @@ def _store(sync_run: SyncRun, tree: LocalTree) -> None:
     errors = [
         {"item": w["path"], "line": w["line"], "error": w["error"], "level": "warning"} for w in tree.warnings
     ]
-    _finish(sync_run, status=SyncRun.Status.PARTIAL if errors else SyncRun.Status.SUCCEEDED, errors=errors)
+    sync_run.save(update_fields=["added", "updated", "unchanged", "deleted", "skipped", "skips", "cursor"])
     kill_point_for_tests("before_commit")
+    return errors
 
 
 def _finish(sync_run: SyncRun, *, status: str, errors: list[dict]) -> None:
@@ -127,7 +137,7 @@ def _finish(sync_run: SyncRun, *, status: str, errors: list[dict]) -> None:
         sync_run.status = status
         sync_run.errors = errors
         sync_run.finished_at = timezone.now()
-        sync_run.save()
+        sync_run.save(update_fields=["status", "errors", "finished_at", "repaired"])
         transaction.on_commit(lambda: _announce(sync_run))
 
 

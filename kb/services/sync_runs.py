@@ -112,16 +112,16 @@ def runs_interrupted_fail(*, project: Project, source: str, exclude_pk: int | No
     )
 
 
-def run_index_repair(sync_run: SyncRun) -> None:
-    """Verify and repair the project's index entries after the sync's own writes; record the count.
+def run_index_repair(sync_run: SyncRun) -> list[dict]:
+    """Verify and repair the project's index entries; set sync_run.repaired (unsaved) and return warnings.
 
-    An unreadable index does not fail the sync (the documents are stored): it is recorded
-    as a warning that tells the operator to rebuild it.
+    Called after the sync's own writes and before its final status is saved, so that a run
+    killed anywhere before that stays "running" and is failed by the next sync. An
+    unreadable index does not fail the sync (the documents are stored): it becomes a
+    warning that tells the operator to rebuild it.
     """
     try:
         sync_run.repaired = project_index_repair(project=sync_run.project).total
     except SearchUnavailable as exc:
-        sync_run.errors = [*sync_run.errors, {"item": "search index", "error": str(exc), "level": "warning"}]
-        if sync_run.status == SyncRun.Status.SUCCEEDED:
-            sync_run.status = SyncRun.Status.PARTIAL
-    sync_run.save(update_fields=["repaired", "errors", "status"])
+        return [{"item": "search index", "error": str(exc), "level": "warning"}]
+    return []
