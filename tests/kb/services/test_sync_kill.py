@@ -134,8 +134,9 @@ def _pg_url(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def postgres_template():
-    require_service("postgres")
+def postgres_template(django_db_blocker):
+    with django_db_blocker.unblock():  # only to ask whether the server answers
+        require_service("postgres")
     name = f"glacier_kill_tmpl_{uuid.uuid4().hex[:8]}"
     with _pg_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
