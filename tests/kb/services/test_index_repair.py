@@ -138,3 +138,15 @@ def test_a_deleted_or_truncated_whoosh_index_answers_503(tmp_path, settings, cli
     response = client.get("/api/search/", {"q": "reviewers"})
     assert response.status_code == 503 and "kb reindex" in response.json()["detail"]
     assert "missing" in client.get("/healthz").json()["checks"]["index"]["error"]
+
+
+@pytest.mark.services
+def test_postgresql_sessions_run_with_the_configured_time_limits():
+    require_service("postgres")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW idle_in_transaction_session_timeout")
+        assert cursor.fetchone()[0] == "5min"
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "1min"
