@@ -5,6 +5,7 @@ from celery import shared_task
 from kb.models import Project
 from kb.services.github_sync import github_sync
 from kb.services.sync import project_sync
+from kb.services.sync_runs import runs_interrupted_sweep
 from kb.sources.github import RateLimited
 
 
@@ -75,3 +76,9 @@ def sync_github_project(self, project_id: int) -> int | None:
             return None
         raise self.retry(exc=exc, eta=exc.reset_at) from exc
     return run.pk
+
+
+@shared_task(name="kb.tasks.sync_runs_interrupted_sweep")
+def sync_runs_interrupted_sweep() -> int:
+    """Mark failed the sync runs left "running" by a process that died (see kb/services/sync_runs.py)."""
+    return runs_interrupted_sweep()

@@ -112,6 +112,26 @@ def runs_interrupted_fail(*, project: Project, source: str, exclude_pk: int | No
     )
 
 
+def runs_interrupted_sweep() -> int:
+    """Fail the runs whose (project, source) lock nobody holds: their process died.
+
+    The periodic twin of what each sync does first. One query when nothing is running;
+    a lock that is held (a live sync) is skipped at once, never waited for.
+    """
+    failed = 0
+    running = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).values_list("project_id", "source")
+    for project_id, source in sorted(set(running)):
+        project = Project.objects.filter(pk=project_id).first()
+        if project is None:
+            continue
+        try:
+            with project_lock(project, source=source, timeout=0):
+                failed += runs_interrupted_fail(project=project, source=source)
+        except SyncError:
+            continue  # held: that run is alive
+    return failed
+
+
 def run_index_repair(sync_run: SyncRun) -> list[dict]:
     """Verify and repair the project's index entries; set sync_run.repaired (unsaved) and return warnings.
 

@@ -3,8 +3,10 @@ database and repairs it; runs left "running" by a dead process are failed; an un
 index answers 503 and turns /healthz red. Each index case runs on both backends."""
 
 import shutil
+import threading
 
 import pytest
+from django.db import connection
 
 from kb.models import Document, Project, SyncRun
 from kb.search import get_search_backend, reset_search_backends
@@ -143,10 +145,36 @@ def test_a_deleted_or_truncated_whoosh_index_answers_503(tmp_path, settings, cli
 @pytest.mark.services
 def test_postgresql_sessions_run_with_the_configured_time_limits():
     require_service("postgres")
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SHOW idle_in_transaction_session_timeout")
         assert cursor.fetchone()[0] == "5min"
         cursor.execute("SHOW lock_timeout")
         assert cursor.fetchone()[0] == "1min"
+
+
+def test_the_sweep_fails_runs_whose_lock_nobody_holds_and_spares_live_ones(widgets):
+    from kb.services.sync_runs import project_lock, runs_interrupted_sweep
+
+    dead = SyncRun.objects.create(project=widgets, source=Document.Source.LOCAL, target="x")
+    alive = SyncRun.objects.create(project=widgets, source=Document.Source.GITHUB, target="github:a/b")
+    held, release = threading.Event(), threading.Event()
+
+    def live_github_sync():  # another thread: another connection, as another process would have
+        try:
+            with project_lock(widgets, source=Document.Source.GITHUB):
+                held.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=live_github_sync)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        assert runs_interrupted_sweep() == 1
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, alive.status) == (SyncRun.Status.FAILED, SyncRun.Status.RUNNING)
