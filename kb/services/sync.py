@@ -94,7 +94,12 @@ def project_sync(*, project: Project, target: str | None = None, progress: Progr
             errors = [{"item": target, "error": str(exc)}]
             failure = exc
         else:
-            errors = _store(sync_run, tree)  # its commit indexes what changed (on_commit)
+            try:
+                errors = _store(sync_run, tree)  # its commit indexes what changed (on_commit)
+            except Exception as exc:
+                # An unexpected error must not leave the run "running": record it, then raise.
+                _finish(sync_run, status=SyncRun.Status.FAILED, errors=[{"item": target, "error": repr(exc)}])
+                raise
         errors += run_index_repair(sync_run)
         # The run stays "running" until here: killed any earlier, the next sync marks it failed.
         if failure is not None:

@@ -178,3 +178,18 @@ def test_the_sweep_fails_runs_whose_lock_nobody_holds_and_spares_live_ones(widge
     dead.refresh_from_db()
     alive.refresh_from_db()
     assert (dead.status, alive.status) == (SyncRun.Status.FAILED, SyncRun.Status.RUNNING)
+
+
+def test_an_unexpected_error_while_storing_fails_the_run_instead_of_leaving_it_running(
+    tmp_path, widgets, monkeypatch
+):
+    from kb.services import sync
+
+    def explode(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sync, "documents_upsert", explode)
+    with pytest.raises(RuntimeError):
+        sync_target(str(tmp_path / "widgets"))
+    run = SyncRun.objects.filter(project=widgets).latest()
+    assert run.status == SyncRun.Status.FAILED and "boom" in run.errors[0]["error"]
