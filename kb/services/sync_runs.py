@@ -13,8 +13,10 @@ other. The lock dies with its process, so a killed sync never blocks the next:
 
 Holding the lock also proves that no other sync of that source is alive, so a
 SyncRun still "running" for it was left by a process that died:
-`runs_interrupted_fail` marks those failed. Before letting go, a sync checks
-the project's search index against the database (`run_index_repair`).
+`runs_interrupted_fail` marks those failed (and `runs_interrupted_sweep`, run
+by Celery beat, does the same between syncs). Before it records its final
+status, a sync checks the project's search index against the database
+(`run_index_repair`).
 """
 
 from __future__ import annotations
@@ -39,13 +41,11 @@ INTERRUPTED_MESSAGE = "interrupted: the process running this sync died before it
 POLL_SECONDS = 0.1
 
 _thread_locks: dict[tuple[int, str], threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
 
 
 class SyncError(Exception):
     """A sync could not run (bad target, clone failed, lock busy...). The message is meant for the user."""
-
-
-_thread_locks_guard = threading.Lock()
 
 
 @contextmanager
