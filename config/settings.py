@@ -292,3 +292,34 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# --- Crash consistency (t6-crash) ---------------------------------------------------------
+# A PostgreSQL session whose client died, or stalled with a transaction open, must not hold
+# its row locks forever: the server ends a session idle in a transaction after this long, and
+# a statement waits at most GLACIER_PG_LOCK_TIMEOUT for a lock. The per-project sync lock is
+# a session advisory lock outside any transaction (kb/services/sync_runs.py), so a long sync is
+# never "idle in transaction". Seconds; 0 turns a limit off. statement_timeout is off by
+# default: a first index build or a migration may legitimately run for minutes.
+GLACIER_PG_IDLE_IN_TRANSACTION_TIMEOUT = env_int("GLACIER_PG_IDLE_IN_TRANSACTION_TIMEOUT", 300)
+GLACIER_PG_LOCK_TIMEOUT = env_int("GLACIER_PG_LOCK_TIMEOUT", 60)
+GLACIER_PG_STATEMENT_TIMEOUT = env_int("GLACIER_PG_STATEMENT_TIMEOUT", 0)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    _pg_limits = {
+        "idle_in_transaction_session_timeout": GLACIER_PG_IDLE_IN_TRANSACTION_TIMEOUT,
+        "lock_timeout": GLACIER_PG_LOCK_TIMEOUT,
+        "statement_timeout": GLACIER_PG_STATEMENT_TIMEOUT,
+    }
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = " ".join(
+        [
+            _pg_options.get("options", ""),
+            *(f"-c {name}={seconds * 1000}" for name, seconds in _pg_limits.items()),
+        ]
+    ).strip()
+# A run still "running" whose project lock nobody holds was left by a dead process: failed
+# by the next sync of that project, and by this sweep in between.
+CELERY_BEAT_SCHEDULE["kb-fail-interrupted-sync-runs"] = {
+    "task": "kb.tasks.sync_runs_interrupted_sweep",
+    "schedule": crontab(minute="*/10"),
+}
+# -------------------------------------------------------------------------------------------

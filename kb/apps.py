@@ -8,11 +8,26 @@ class KbConfig(AppConfig):
     def ready(self) -> None:
         from kb.services.search_index import register_entry_provider
 
-        register_entry_provider("glacier", _glacier_page_entries)
+        register_entry_provider(
+            "glacier", _glacier_page_entries, stamps=_glacier_page_stamps, entries_for=_glacier_entries_for_uids
+        )
 
 
-def _glacier_page_entries():
-    # Imported when the index is rebuilt, not when the app loads: every process loads the app.
+# The glacier modules are imported when the index is rebuilt or verified, not when the app
+# loads: every process loads the app.
+def _glacier_page_entries(*args, **kwargs):
     from kb.glaciers.search import page_entries
 
-    return page_entries()
+    return page_entries(*args, **kwargs)
+
+
+def _glacier_page_stamps(*args, **kwargs):
+    from kb.glaciers.search import page_stamps
+
+    return page_stamps(*args, **kwargs)
+
+
+def _glacier_entries_for_uids(*args, **kwargs):
+    from kb.glaciers.search import entries_for_uids
+
+    return entries_for_uids(*args, **kwargs)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import connection
 
+from kb.models import Document
 from kb.search import get_search_backend
 
 PROBE_TIMEOUT_SECONDS = 2
@@ -49,11 +50,20 @@ def check_broker() -> dict:
 
 
 def check_index() -> dict:
+    """Unhealthy when the index cannot be opened or read, or is empty (or gone) while documents exist."""
     try:
         status = dict(get_search_backend().status())
     except Exception as exc:  # a corrupt or missing index must show here, not crash the probe
         return {"ok": False, "error": str(exc)}
     status["ok"] = bool(status.get("ok"))
+    if status["ok"] and not status.get("documents"):
+        stored = Document.objects.count()
+        if stored:
+            status["ok"] = False
+            status["error"] = (
+                f"the search index is {'empty' if status.get('exists', True) else 'missing'} while the "
+                f"database holds {stored} documents; run `manage.py kb reindex`"
+            )
     return status
 
 

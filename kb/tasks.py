@@ -5,6 +5,7 @@ from celery import shared_task
 from kb.models import Project
 from kb.services.github_sync import github_sync
 from kb.services.sync import SyncError, project_sync
+from kb.services.sync_runs import runs_interrupted_sweep
 from kb.sources.github import RateLimited
 
 
@@ -90,3 +91,9 @@ def reindex_project(project_id: int) -> int | None:
     if project is None:
         return None
     return project_search_reindex(project=project)
+
+
+@shared_task(name="kb.tasks.sync_runs_interrupted_sweep")
+def sync_runs_interrupted_sweep() -> int:
+    """Mark failed the sync runs left "running" by a process that died (see kb/services/sync_runs.py)."""
+    return runs_interrupted_sweep()

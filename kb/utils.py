@@ -2,6 +2,7 @@
 
 import fcntl
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -62,3 +63,16 @@ def symlink_reason(root: Path, relative: str) -> str | None:
             )
             return f"{what} (points {where} the tree; links are not followed)"
     return None
+
+
+def kill_point_for_tests(name: str) -> None:
+    """Test hook: SIGKILL this process here when GLACIER_TEST_KILL_AT names this point.
+
+    The crash-consistency tests (tests/kb/services/test_sync_kill.py) run real
+    `manage.py kb sync` processes with it set; nothing else sets it. Points:
+    "before_commit" (documents written, transaction open), "after_db_commit"
+    (committed, not yet indexed) and "mid_index" (half of the entries handed to
+    the index).
+    """
+    if os.environ.get("GLACIER_TEST_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -44,6 +44,9 @@ class MemorySearchBackend(BaseSearchBackend):
     def clear(self) -> None:
         self.entries = {}
 
+    def stamps(self, project: str) -> dict[str, str]:
+        return {uid: e.stamp for uid, e in self.entries.items() if e.project == project}
+
     def status(self) -> dict:
         return {"ok": True, "backend": "memory", "documents": len(self.entries)}
 

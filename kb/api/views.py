@@ -5,7 +5,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from kb import selectors
 from kb.access import user_is_maintainer
 from kb.api import serializers
+from kb.search.backends.base import SearchUnavailable
 from kb.services.projects import project_create, project_sync_enqueue, user_may_create_project
 from kb.services.repository_policy import RepositoryPolicyError
 from kb.services.search import search_run
@@ -108,12 +109,24 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
+class SearchUnavailableError(APIException):
+    """503 for an index that cannot answer (any DRF exception handler renders it)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = SearchUnavailable.default_message
+    default_code = "search_unavailable"
+
+
 class SearchView(APIView):
     """Full-text search over what the caller may read, with facets and a "did you mean" suggestion."""
 
     @extend_schema(
         parameters=[serializers.SearchInputSerializer],
-        responses={200: serializers.SearchOutputSerializer, 400: OpenApiResponse(description="Field errors")},
+        responses={
+            200: serializers.SearchOutputSerializer,
+            400: OpenApiResponse(description="Field errors"),
+            503: OpenApiResponse(description="The search index is unavailable until an operator rebuilds it"),
+        },
     )
     def get(self, request):
         params = serializers.SearchInputSerializer(data=request.query_params)
@@ -123,13 +136,16 @@ class SearchView(APIView):
         if project and selectors.project_get(user=request.user, slug=project) is None:
             # Same answer for "absent" and "private": a search never reveals that a project exists.
             raise ValidationError({"project": ["Unknown project."]})
-        results = search_run(
-            user=request.user,
-            query=data["q"],
-            project=project,
-            kind=data.get("kind"),
-            page=data["page"],
-            page_size=data["page_size"],
-            via="api",
-        )
+        try:
+            results = search_run(
+                user=request.user,
+                query=data["q"],
+                project=project,
+                kind=data.get("kind"),
+                page=data["page"],
+                page_size=data["page_size"],
+                via="api",
+            )
+        except SearchUnavailable as exc:
+            raise SearchUnavailableError(str(exc)) from exc
         return Response(serializers.SearchOutputSerializer(results).data)

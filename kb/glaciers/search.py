@@ -8,6 +8,8 @@ search results show it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
@@ -46,13 +48,38 @@ def page_entry(page: GlacierPage) -> IndexEntry:
         access=(PUBLIC,) if project.is_public else (f"project:{project.pk}",),
         boost=settings.GLACIER_PAGE_SEARCH_BOOST,
         updated_at=page.compacted_at,
+        stamp=page_stamp(page),
     )
+
+
+def page_stamp(page: GlacierPage) -> str:
+    """Everything page_entry's text and access depend on, hashed (see IndexEntry.stamp)."""
+    facts = [
+        page.content_hash, page.title, page.is_stale, page.project.visibility, page.topic.signature,
+        page.topic.slug, page.compacted_at.isoformat() if page.compacted_at else None,
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(facts).encode("utf-8")).hexdigest()
+
+
+def page_stamps(project) -> dict[str, str]:
+    """{uid: stamp} of the project's pages that belong in the index."""
+    pages = _indexed(GlacierPage.objects.filter(project=project)).defer("content", "restricted")
+    return {page.search_uid: page_stamp(page) for page in pages}
+
+
+def entries_for_uids(uids: list[str]) -> Iterator[IndexEntry]:
+    ids = [int(uid.split(":", 1)[1]) for uid in uids if uid.startswith("glacier:")]
+    if ids:
+        yield from page_entries(GlacierPage.objects.filter(pk__in=ids))
+
+
+def _indexed(queryset):
+    return queryset.filter(topic__retired_at__isnull=True).select_related("project", "topic")
 
 
 def page_entries(queryset=None) -> Iterator[IndexEntry]:
     qs = queryset if queryset is not None else GlacierPage.objects.all()
-    qs = qs.filter(topic__retired_at__isnull=True).select_related("project", "topic")
-    for page in qs.iterator(chunk_size=200):
+    for page in _indexed(qs).iterator(chunk_size=200):
         yield page_entry(page)
 
 

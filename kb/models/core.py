@@ -137,6 +137,8 @@ class SyncRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     deleted = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # Search-index entries of the project found missing, stale or orphaned, and fixed.
+    repaired = models.PositiveIntegerField(default=0)
     # [{"path": ..., "reason": ...}] and [{"item": ..., "error": ...}]
     skips = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)

@@ -22,6 +22,8 @@ class SearchEntry(models.Model):
     access = models.JSONField(default=list)
     boost = models.FloatField(default=1.0)
     updated_at = models.DateTimeField(null=True, blank=True)
+    # The database's content hash when the entry was written (see IndexEntry.stamp).
+    stamp = models.CharField(max_length=100, blank=True, default="")
     # Weighted: title A, headings B, path C, body D. GIN-indexed (see the migration).
     search_vector = SearchVectorField(null=True)
 

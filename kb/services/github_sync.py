@@ -32,6 +32,7 @@ from django.utils import timezone
 from kb.models import Document, GitHubSyncState, Project, SyncRun
 from kb.rendering import FrontMatterError, derive_title, split_front_matter
 from kb.services.documents import DocumentInput, UpsertResult, documents_delete_missing, documents_upsert
+from kb.services.sync_runs import project_lock, run_index_repair, runs_interrupted_fail
 from kb.signals import sync_finished
 from kb.sources.github import (
     GitHubClient,
@@ -87,8 +88,24 @@ def github_sync(
         include_docs = _docs_come_from_the_api(project=project, full_name=full_name)
     say = progress or (lambda message: logger.info("%s", message))
     warn = progress or (lambda message: logger.warning("%s", message))
-    if sync_run is None:
-        sync_run = SyncRun.objects.create(project=project, source=SOURCE, target=f"github:{full_name}")
+    # One GitHub sync of a project at a time; a run left "running" by a killed one is failed,
+    # and the project's index is checked against the database before the run is finished.
+    with project_lock(project, source=SOURCE):
+        runs_interrupted_fail(project=project, source=SOURCE, exclude_pk=sync_run.pk if sync_run else None)
+        if sync_run is None:
+            sync_run = SyncRun.objects.create(project=project, source=SOURCE, target=f"github:{full_name}")
+        rate_limited = _github_sync_locked(
+            project=project, full_name=full_name, sync_run=sync_run, wait_on_rate_limit=wait_on_rate_limit,
+            include_docs=include_docs, say=say, warn=warn,
+        )  # fmt: skip
+    if rate_limited is not None and not wait_on_rate_limit:
+        raise rate_limited
+    return sync_run
+
+
+def _github_sync_locked(
+    *, project, full_name, sync_run, wait_on_rate_limit, include_docs, say, warn
+) -> RateLimited | None:
     client = GitHubClient(
         policy=RetryPolicy.from_settings(wait_on_rate_limit=wait_on_rate_limit, on_wait=warn)
     )
@@ -117,9 +134,7 @@ def github_sync(
     finally:
         client.close()
     _finish(sync_run=sync_run, project=project, tally=tally, client=client, fatal=fatal)
-    if rate_limited is not None and not wait_on_rate_limit:
-        raise rate_limited
-    return sync_run
+    return rate_limited
 
 
 # streams -----------------------------------------------------------------
@@ -371,6 +386,8 @@ def _finish(*, sync_run: SyncRun, project: Project, tally: _Tally, client: GitHu
     sync_run.deleted = tally.deleted
     sync_run.skipped = len(tally.skips)
     sync_run.skips = tally.skips
+    # Before the final status: a run killed earlier stays "running" and the next sync fails it.
+    tally.errors += run_index_repair(sync_run)
     sync_run.errors = tally.errors
     sync_run.cursor = {
         "issues_since": _iso(state.issues_since) if state else None,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 from kb.access import user_access_tokens
-from kb.models import Project, SearchQuery
+from kb.models import Document, Project, SearchQuery
 from kb.search import get_search_backend
-from kb.search.backends.base import SearchResults
+from kb.search.backends.base import SearchResults, SearchUnavailable
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 500
@@ -55,6 +55,8 @@ def search_run(
         page=page,
         page_size=page_size,
     )
+    if not results.count:
+        _index_must_be_usable()
     took_ms = (time.perf_counter() - started) * 1000
     SearchQuery.objects.create(
         query=text,
@@ -67,6 +69,18 @@ def search_run(
         via=via,
     )
     return results
+
+
+def _index_must_be_usable() -> None:
+    """A search that found nothing: tell "nothing matched" from "the index is gone".
+
+    Only zero-hit searches pay for this check (a count, and a cheap EXISTS query).
+    """
+    status = get_search_backend().status()
+    if not status.get("ok"):
+        raise SearchUnavailable(str(status.get("error", "")))
+    if not status.get("documents") and Document.objects.exists():
+        raise SearchUnavailable("the index is empty while the database holds documents")
 
 
 def _positive_int(value, *, name: str) -> int:

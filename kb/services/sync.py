@@ -5,11 +5,12 @@ path, a git URL or "github:OWNER/NAME"); `project_sync` is the service for a
 project that already exists (the Celery task calls it). Both return the
 SyncRun that records counts, skips with reasons, warnings and errors.
 
-Concurrency: a sync holds a per-project lock from start to finish, so two
-syncs of the same project run one after the other and the second finds
-nothing to do. On PostgreSQL the lock is a row lock on the Project
-(select_for_update, good across hosts); elsewhere it is a process lock plus
-an fcntl lock file, since SQLite has no row locks. The document upsert is an
+Concurrency and crashes: a sync holds a per-project lock from start to finish
+(kb/services/sync_runs.py), so two syncs of the same project run one after the
+other and the second finds nothing to do. The lock dies with its process; the
+next sync marks a run the dead process left "running" as failed, and checks the
+project's search index against the database, repairing what a kill between the
+commit and the index write left behind. The document upsert is an
 INSERT ... ON CONFLICT as well, so even without the lock no row is duplicated.
 """
 
@@ -19,35 +20,27 @@ import logging
 import re
 import shutil
 import subprocess
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.models import Document, Project, SyncRun
 from kb.services.documents import documents_delete_missing, documents_upsert
 from kb.services.repository_policy import RepositoryPolicyError, RepositorySource, repository_check_for_sync
+from kb.services.sync_runs import SyncError, project_lock, run_index_repair, runs_interrupted_fail
 from kb.signals import sync_finished
 from kb.sources.local import LocalTree, Progress, read_local_tree
-from kb.utils import exclusive_file_lock
+from kb.utils import kill_point_for_tests
 
 logger = logging.getLogger(__name__)
 
 GIT_TIMEOUT_SECONDS = 600
-LOCK_TIMEOUT_SECONDS = 3600
 _GITHUB_TARGET = re.compile(r"^github:(?P<owner>[A-Za-z0-9_.-]+)/(?P<name>[A-Za-z0-9_.-]+)$")
 _SCP_LIKE_GIT = re.compile(r"^[\w.-]+@[\w.-]+:[\w./~-]+$")  # git@github.com:owner/name.git
-_thread_locks: dict[int, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
-
-
-class SyncError(Exception):
-    """A sync could not run (bad target, clone failed...). The message is meant for the user."""
 
 
 def is_git_url(target: str) -> bool:
@@ -98,25 +91,40 @@ def project_sync(*, project: Project, target: str | None = None, progress: Progr
 
         return github_sync(project=project, full_name=f"{github['owner']}/{github['name']}")
     failure: Exception | None = None
-    with _project_lock(project):
+    with project_lock(project, source=Document.Source.LOCAL):
+        runs_interrupted_fail(project=project, source=Document.Source.LOCAL)
         sync_run = SyncRun.objects.create(project=project, source=Document.Source.LOCAL, target=target)
         try:
             checkout = _checkout(project=project, target=target)
             tree = read_local_tree(checkout, max_bytes=settings.GLACIER_MAX_FILE_BYTES, progress=progress)
         except (SyncError, OSError, subprocess.SubprocessError) as exc:
-            # Recorded inside the lock's transaction so the failed run is kept; raised after it.
-            _finish(sync_run, status=SyncRun.Status.FAILED, errors=[{"item": target, "error": str(exc)}])
+            errors = [{"item": target, "error": str(exc)}]
             failure = exc
         else:
-            _store(sync_run, tree)
+            try:
+                errors = _store(sync_run, tree)  # its commit indexes what changed (on_commit)
+            except Exception as exc:
+                # An unexpected error must not leave the run "running": record it, then raise.
+                _finish(sync_run, status=SyncRun.Status.FAILED, errors=[{"item": target, "error": repr(exc)}])
+                raise
+        errors += run_index_repair(sync_run)
+        # The run stays "running" until here: killed any earlier, the next sync marks it failed.
+        if failure is not None:
+            status = SyncRun.Status.FAILED
+        else:
+            status = SyncRun.Status.PARTIAL if errors else SyncRun.Status.SUCCEEDED
+        _finish(sync_run, status=status, errors=errors)
     if failure is not None:
         raise SyncError(str(failure)) from failure
     return sync_run
 
 
 @transaction.atomic
-def _store(sync_run: SyncRun, tree: LocalTree) -> None:
-    """Write what was read. Files skipped this time keep their last good version (nothing is lost)."""
+def _store(sync_run: SyncRun, tree: LocalTree) -> list[dict]:
+    """Write what was read, with the run's counts; return the warnings.
+
+    Files skipped this time keep their last good version (nothing is lost).
+    """
     project = sync_run.project
     result = documents_upsert(project=project, source=Document.Source.LOCAL, items=tree.items)
     deleted = documents_delete_missing(
@@ -131,7 +139,9 @@ def _store(sync_run: SyncRun, tree: LocalTree) -> None:
     errors = [
         {"item": w["path"], "line": w["line"], "error": w["error"], "level": "warning"} for w in tree.warnings
     ]
-    _finish(sync_run, status=SyncRun.Status.PARTIAL if errors else SyncRun.Status.SUCCEEDED, errors=errors)
+    sync_run.save(update_fields=["added", "updated", "unchanged", "deleted", "skipped", "skips", "cursor"])
+    kill_point_for_tests("before_commit")
+    return errors
 
 
 def _finish(sync_run: SyncRun, *, status: str, errors: list[dict]) -> None:
@@ -139,7 +149,7 @@ def _finish(sync_run: SyncRun, *, status: str, errors: list[dict]) -> None:
         sync_run.status = status
         sync_run.errors = errors
         sync_run.finished_at = timezone.now()
-        sync_run.save()
+        sync_run.save(update_fields=["status", "errors", "finished_at", "repaired"])
         transaction.on_commit(lambda: _announce(sync_run))
 
 
@@ -262,28 +272,3 @@ def _git(args: list[str], *, source: RepositorySource, what: str) -> None:
         logger.warning("git could not %s (exit %s): %s", what, proc.returncode, detail)
         reason = next((text for pattern, text in _GIT_FAILURES if pattern.search(detail)), None)
         raise SyncError(f"git could not {what}: {reason or f'git exited with status {proc.returncode}'}")
-
-
-@contextmanager
-def _project_lock(project: Project):
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            # Held until this transaction ends; the inner atomics become savepoints, and
-            # on_commit hooks (indexing, sync_finished) run after the lock is released.
-            Project.objects.select_for_update().filter(pk=project.pk).first()
-            yield
-        return
-    with _thread_locks_guard:
-        thread_lock = _thread_locks.setdefault(project.pk, threading.Lock())
-    if not thread_lock.acquire(timeout=LOCK_TIMEOUT_SECONDS):
-        raise SyncError(f"Another sync of {project.slug} has been running for over an hour.")
-    try:
-        with exclusive_file_lock(
-            Path(settings.GLACIER_REPOS_DIR) / ".locks" / f"project-{project.pk}.lock",
-            timeout=LOCK_TIMEOUT_SECONDS,
-            on_timeout=lambda: SyncError(f"Another sync of {project.slug} holds the lock."),
-            poll=0.1,
-        ):
-            yield
-    finally:
-        thread_lock.release()

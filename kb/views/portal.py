@@ -10,6 +10,7 @@ from kb import selectors
 from kb.forms import SearchForm
 from kb.health import health_report
 from kb.models import Document
+from kb.search.backends.base import SearchUnavailable
 from kb.services.search import search_run
 
 SEARCH_PAGE_SIZE = 10
@@ -54,22 +55,26 @@ def project_detail(request, slug: str):
 def search(request):
     form = SearchForm(request.GET)
     results = None
+    unavailable = None
     if form.is_valid() and form.cleaned_data["q"]:
         data = form.cleaned_data
         project = data["project"] or None
         if project and selectors.project_get(user=request.user, slug=project) is None:
             form.add_error("project", "Unknown project.")
         else:
-            results = search_run(
-                user=request.user,
-                query=data["q"],
-                project=project,
-                kind=data["kind"] or None,
-                page=data["page"],
-                page_size=SEARCH_PAGE_SIZE,
-                via="web",
-            )
-    context = {"form": form, "results": results}
+            try:
+                results = search_run(
+                    user=request.user,
+                    query=data["q"],
+                    project=project,
+                    kind=data["kind"] or None,
+                    page=data["page"],
+                    page_size=SEARCH_PAGE_SIZE,
+                    via="web",
+                )
+            except SearchUnavailable as exc:
+                unavailable = str(exc)
+    context = {"form": form, "results": results, "unavailable": unavailable}
     if results is not None:
         last_page = max(1, -(-results.count // results.page_size))
         context.update(
@@ -86,7 +91,7 @@ def search(request):
                 "next_page": results.page + 1 if results.page < last_page else None,
             }
         )
-    status = 400 if form.errors else 200
+    status = 400 if form.errors else 503 if unavailable else 200
     return render(request, "kb/search.html", context, status=status)
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from kb.models import Document, Project
+from kb.search.backends.base import SearchUnavailable
 from kb.services.search import SearchInputError, search_run
 
 help = "Search the knowledge base from the terminal (an operator sees everything unless --user is given)."
@@ -41,7 +42,7 @@ def handle(
             user=reader, query=query, project=project, kind=kind, page=page, page_size=page_size, via="cli",
             unrestricted=reader is None,
         )  # fmt: skip
-    except SearchInputError as exc:
+    except (SearchInputError, SearchUnavailable) as exc:
         raise CommandError(str(exc)) from exc
     if as_json:
         command.stdout.write(_as_json(results))

@@ -53,6 +53,7 @@ def summary_table(sync_run, *, took: float | None = None) -> str:
         ("Unchanged", sync_run.unchanged),
         ("Deleted", sync_run.deleted),
         ("Skipped", sync_run.skipped),
+        ("Index repaired", sync_run.repaired),
         ("Errors/warnings", len(sync_run.errors)),
     ]
     if took is not None:

@@ -12,6 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+class SearchUnavailable(Exception):
+    """The index cannot be read (missing, truncated, an old layout): searching would mislead.
+
+    Backends raise it instead of answering zero hits or failing with their own errors;
+    the views answer 503 with its message.
+    """
+
+    default_message = "The search index is unavailable; an operator must run `manage.py kb reindex`."
+
+    def __init__(self, detail: str = ""):
+        super().__init__(f"{self.default_message} ({detail})" if detail else self.default_message)
+        self.detail = detail
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     uid: str  # "doc:12", "glacier:4": unique across the index
@@ -25,6 +39,9 @@ class IndexEntry:
     access: tuple[str, ...] = ("public",)
     boost: float = 1.0  # per-entry weight (glacier pages rank above raw items)
     updated_at: datetime | None = None
+    # What the database said when the entry was written (a content hash): a sync compares
+    # stamps() with the database to find entries that are missing or stale.
+    stamp: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,13 @@ class BaseSearchBackend:
     def delete_project(self, project: str) -> None:
         raise NotImplementedError
 
+    def stamps(self, project: str) -> dict[str, str]:
+        """{uid: stamp} of every entry of `project`, read from stored fields only (no documents).
+
+        Raises SearchUnavailable when the index cannot be read.
+        """
+        raise NotImplementedError
+
     def search(
         self,
         query: str,
@@ -82,7 +106,10 @@ class BaseSearchBackend:
         page: int = 1,
         page_size: int = 10,
     ) -> SearchResults:
-        """Search; `access=None` means unrestricted, otherwise only entries sharing a token."""
+        """Search; `access=None` means unrestricted, otherwise only entries sharing a token.
+
+        Raises SearchUnavailable when the index cannot be read (a missing index reads as empty).
+        """
         raise NotImplementedError
 
     def rebuild(self, entries: Iterable[IndexEntry]) -> int:
@@ -93,5 +120,5 @@ class BaseSearchBackend:
         raise NotImplementedError
 
     def status(self) -> dict:
-        """{"ok": bool, "documents": int, ...} for /healthz."""
+        """{"ok": bool, "documents": int, ...} for /healthz; "ok" is False when the index cannot be read."""
         raise NotImplementedError

@@ -88,6 +88,7 @@ class PostgresSearchBackend(BaseSearchBackend):
                 access=list(e.access),
                 boost=e.boost,
                 updated_at=e.updated_at,
+                stamp=e.stamp[:100],
             )  # fmt: skip
             for e in {entry.uid: entry for entry in batch}.values()
         ]
@@ -106,6 +107,7 @@ class PostgresSearchBackend(BaseSearchBackend):
                 "access",
                 "boost",
                 "updated_at",
+                "stamp",
             ],  # fmt: skip
         )
         self.Entry.objects.filter(uid__in=[row.uid for row in rows]).update(
@@ -295,9 +297,17 @@ class PostgresSearchBackend(BaseSearchBackend):
 
         return _QUERY_WORD.sub(swap, query_text), list(replacements.values())
 
+    def stamps(self, project: str) -> dict[str, str]:
+        return dict(self.Entry.objects.filter(project=project).values_list("uid", "stamp"))
+
     def status(self) -> dict:
         try:
-            return {"ok": True, "backend": "postgres", "documents": self.Entry.objects.count()}
+            return {
+                "ok": True,
+                "backend": "postgres",
+                "exists": True,
+                "documents": self.Entry.objects.count(),
+            }
         except Exception as exc:  # health checks report, never raise
             return {"ok": False, "backend": "postgres", "error": str(exc)}
 

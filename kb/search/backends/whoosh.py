@@ -18,7 +18,9 @@ from __future__ import annotations
 import html
 import logging
 import os
+import pickle
 import re
+import struct
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -32,7 +34,13 @@ from whoosh.analysis import STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer,
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang.porter import stem as porter_stem
 
-from kb.search.backends.base import BaseSearchBackend, IndexEntry, SearchHit, SearchResults
+from kb.search.backends.base import (
+    BaseSearchBackend,
+    IndexEntry,
+    SearchHit,
+    SearchResults,
+    SearchUnavailable,
+)
 from kb.utils import exclusive_file_lock
 
 logger = logging.getLogger(__name__)
@@ -49,6 +57,9 @@ WRITE_LOCK_TIMEOUT = 300.0
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9']+")
 # Suggestions are only sought for words of 4+ letters, so shorter ones need no dictionary entry.
 _SPELL_WORD = re.compile(r"[A-Za-z][A-Za-z']{3,}")
+# What reading a truncated or half-deleted segment raises (measured: a cut .seg file gives
+# struct.error or EOFError); anything else is a bug of ours and stays a bug.
+_UNREADABLE = (OSError, EOFError, struct.error, pickle.UnpicklingError, whoosh_index.IndexError)
 
 
 # Whoosh's stop words plus the question words newcomers type ("how do I ..."), which match
@@ -110,7 +121,9 @@ PARALLEL_INDEX_PROCS = max(1, min(4, os.cpu_count() or 1))
 def _schema() -> Schema:
     stem = RegexTokenizer() | LowerStopStemFilter(STOP_WORDS)
     return Schema(
-        uid=ID(unique=True, stored=True),
+        # uid and stamp are columns too, so stamps() reads them without loading stored bodies.
+        uid=ID(unique=True, stored=True, sortable=True),
+        stamp=ID(sortable=True),
         title=TEXT(analyzer=stem, stored=True),
         headings=TEXT(analyzer=stem),
         body=TEXT(analyzer=stem, stored=True),
@@ -201,6 +214,7 @@ class WhooshSearchBackend(BaseSearchBackend):
             "url": entry.url,
             "boost": entry.boost,
             "updated_at": entry.updated_at,
+            "stamp": entry.stamp,
             "_boost": entry.boost,
         }
 
@@ -244,9 +258,7 @@ class WhooshSearchBackend(BaseSearchBackend):
             if set(ix.schema.names()) == set(self.schema.names()):
                 return ix
             if not for_write:
-                raise ImproperlyConfigured(
-                    f"The search index in {self.index_dir} has an old layout; run `manage.py kb reindex`."
-                )
+                raise SearchUnavailable(f"the index in {self.index_dir} has an old layout")
         elif not for_write:
             return None
         self.index_dir.mkdir(parents=True, exist_ok=True)
@@ -266,11 +278,25 @@ class WhooshSearchBackend(BaseSearchBackend):
                 return searcher
             searcher.close()
             self._local.searcher = None
-        ix = self._open_or_create()
-        if ix is None:
-            return None
-        self._local.searcher = ix.searcher(weighting=scoring.BM25F(B=0.6, K1=1.2))
+        try:
+            ix = self._open_or_create()
+            if ix is None:
+                return None
+            self._local.searcher = ix.searcher(weighting=scoring.BM25F(B=0.6, K1=1.2))
+        except SearchUnavailable:
+            raise
+        except Exception as exc:  # opening reads only the TOC and segment files: any failure is damage
+            raise SearchUnavailable(f"cannot open {self.index_dir}: {exc!r}") from exc
         return self._local.searcher
+
+    def _drop_searcher(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        self._local.searcher = None
+        if searcher is not None:
+            try:
+                searcher.close()
+            except _UNREADABLE:
+                pass
 
     def _parser(self, schema) -> qparser.MultifieldParser:
         parser = qparser.MultifieldParser(
@@ -291,6 +317,17 @@ class WhooshSearchBackend(BaseSearchBackend):
         kinds: list[str] | None = None,
         page: int = 1,
         page_size: int = 10,
+    ) -> SearchResults:
+        try:
+            return self._search(
+                query_text, access=access, projects=projects, kinds=kinds, page=page, page_size=page_size
+            )
+        except _UNREADABLE as exc:
+            self._drop_searcher()
+            raise SearchUnavailable(f"cannot read {self.index_dir}: {exc!r}") from exc
+
+    def _search(
+        self, query_text: str, *, access, projects, kinds, page: int, page_size: int
     ) -> SearchResults:
         page, page_size = max(1, int(page)), max(1, int(page_size))
         empty = SearchResults(
@@ -333,6 +370,8 @@ class WhooshSearchBackend(BaseSearchBackend):
 
     def _facet_counts(self, searcher, docnums: list[int]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {}
+        if not docnums:  # an emptied index has no columns to read
+            return {"project": {}, "kind": {}}
         reader = searcher.reader()
         for name in ("project", "kind"):
             column = reader.column_reader(name)
@@ -437,11 +476,40 @@ class WhooshSearchBackend(BaseSearchBackend):
             highlights=snippet(hit.get("body") or "", stems),
         )
 
-    def status(self) -> dict:
+    def stamps(self, project: str) -> dict[str, str]:
         try:
             ix = self._open_or_create()
-            documents = ix.doc_count() if ix is not None else 0
-            return {"ok": True, "backend": "whoosh", "documents": documents, "path": str(self.index_dir)}
+            if ix is None:
+                return {}
+            with ix.searcher() as searcher:
+                reader = searcher.reader()
+                if not reader.doc_count():  # an empty reader has no columns to ask
+                    return {}
+                uids, stamps = reader.column_reader("uid"), reader.column_reader("stamp")
+                return {
+                    uids[docnum]: stamps[docnum]
+                    for docnum in searcher.docs_for_query(query.Term("project", project))
+                }
+        except SearchUnavailable:
+            raise
+        except Exception as exc:  # only stored columns are read: any failure is damage
+            raise SearchUnavailable(f"cannot read {self.index_dir}: {exc!r}") from exc
+
+    def status(self) -> dict:
+        """Opens every segment (a truncated one fails here) and reads the document count."""
+        try:
+            ix = self._open_or_create()
+            exists = ix is not None
+            documents = 0
+            if exists:
+                with ix.reader() as reader:
+                    documents = reader.doc_count()
+                    # One term lookup touches each segment's term index.
+                    reader.doc_frequency("project", "")
+            return {
+                "ok": True, "backend": "whoosh", "exists": exists, "documents": documents,
+                "path": str(self.index_dir),
+            }  # fmt: skip
         except Exception as exc:  # health checks report, never raise
             return {"ok": False, "backend": "whoosh", "error": str(exc), "path": str(self.index_dir)}
 

@@ -19,6 +19,12 @@ SYNC = (
     "print(github_sync(project=p, full_name='acme/widgets', include_docs=False).status)"
 )
 
+INDEX_MATCHES_DATABASE = (
+    "from kb.models import Document; from kb.search import get_search_backend; "
+    "print(sorted(get_search_backend().stamps('widgets')) == "
+    "sorted(f'doc:{pk}' for pk in Document.objects.values_list('pk', flat=True)))"
+)
+
 
 def manage(env, *args, **kwargs):
     return subprocess.Popen(
@@ -70,6 +76,13 @@ def test_sigkill_mid_sync_then_resume(tmp_path):
         out, err = resumed.communicate(timeout=120)
         assert resumed.returncode == 0, err
         assert out.strip().splitlines()[-1] == "succeeded"
+        # The killed run is failed by the next sync, and every stored item is in the index.
+        runs = db.execute("select status, errors from kb_syncrun order by id").fetchall()
+        assert [status for status, _ in runs] == ["failed", "succeeded"]
+        assert "interrupted" in runs[0][1]
+        index_check = manage(env, "shell", "-c", INDEX_MATCHES_DATABASE)
+        out, err = index_check.communicate(timeout=120)
+        assert out.strip().splitlines()[-1] == "True", err
 
     issues = {f"issue/{n}" for n in repo.issues}
     comments = {f"comment/{c}" for c in repo.comments}

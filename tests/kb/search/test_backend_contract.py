@@ -230,3 +230,23 @@ def test_suggestions_come_only_from_entries_the_reader_may_see(backend):
     # The hidden look-alike is the more frequent one; the reader is offered the word they can find.
     assert backend.search("marmote", access={"public"}).suggestion == "marmots"
     assert backend.search("marmote", access={"user:3"}).suggestion == "marmotte"
+
+
+def test_stamps_list_a_projects_entries_with_what_the_database_said(backend):
+    backend.index(
+        [
+            IndexEntry(uid="doc:1", project="alpha", kind="doc", title="One", body="first", stamp="a1"),
+            IndexEntry(uid="doc:2", project="alpha", kind="doc", title="Two", body="second", stamp="a2"),
+            IndexEntry(uid="doc:3", project="beta", kind="doc", title="Three", body="third", stamp="b3"),
+        ]
+    )
+    assert backend.stamps("alpha") == {"doc:1": "a1", "doc:2": "a2"}
+    backend.index(
+        [IndexEntry(uid="doc:2", project="alpha", kind="doc", title="Two", body="new", stamp="a2b")]
+    )
+    backend.delete(["doc:1"])
+    assert backend.stamps("alpha") == {"doc:2": "a2b"}
+    assert backend.stamps("beta") == {"doc:3": "b3"}
+    assert backend.stamps("nobody") == {}
+    backend.clear()
+    assert backend.stamps("alpha") == {}

@@ -1,11 +1,13 @@
-"""Whoosh-specific behaviour: one writer at a time across processes, old index layouts."""
+"""Whoosh-specific behaviour: one writer at a time across processes, old layouts, damaged files."""
 
 import multiprocessing
+from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, Schema
 
-from kb.search.backends.base import IndexEntry
+from kb.search.backends.base import IndexEntry, SearchUnavailable
 from kb.search.backends.whoosh import INDEX_NAME, WhooshSearchBackend, snippet
 
 
@@ -35,7 +37,9 @@ def test_an_index_with_an_old_layout_reports_and_is_rebuilt(tmp_path):
     status = backend.status()
     assert status["ok"] is False and "kb reindex" in status["error"]
     backend.rebuild([IndexEntry(uid="doc:1", project="p", kind="doc", title="Fresh", body="rebuilt body")])
-    assert backend.status() == {"ok": True, "backend": "whoosh", "documents": 1, "path": str(tmp_path)}
+    assert backend.status() == {
+        "ok": True, "backend": "whoosh", "exists": True, "documents": 1, "path": str(tmp_path)
+    }  # fmt: skip
     assert backend.search("rebuilt", access=None).count == 1
 
 
@@ -51,3 +55,29 @@ def test_snippet_marks_word_forms_and_escapes():
     assert result.count("<mark>") == 3 and "&lt;b&gt;" in result and "&amp;" in result
     assert snippet("", ["x"]) == ""
     assert snippet("no match here", ["zzz"]) == "no match here"
+
+
+def _truncate_a_segment(index_dir) -> None:
+    segment = next(p for p in Path(index_dir).iterdir() if p.suffix == ".seg")
+    with open(segment, "r+b") as handle:
+        handle.truncate(segment.stat().st_size // 2)
+
+
+def test_a_truncated_segment_makes_the_index_unavailable_not_a_crash(tmp_path):
+    backend = WhooshSearchBackend({"INDEX_DIR": str(tmp_path)})
+    backend.index(
+        [IndexEntry(uid=f"doc:{n}", project="p", kind="doc", title=f"T{n}", body="words") for n in range(5)]
+    )
+    _truncate_a_segment(tmp_path)
+    fresh = WhooshSearchBackend({"INDEX_DIR": str(tmp_path)})
+    with pytest.raises(SearchUnavailable, match="kb reindex"):
+        fresh.search("words", access=None)
+    with pytest.raises(SearchUnavailable):
+        fresh.stamps("p")
+    assert fresh.status()["ok"] is False
+
+
+def test_an_old_layout_is_unavailable_for_search(tmp_path):
+    whoosh_index.create_in(tmp_path, Schema(uid=ID(unique=True, stored=True)), indexname=INDEX_NAME)
+    with pytest.raises(SearchUnavailable, match="old layout"):
+        WhooshSearchBackend({"INDEX_DIR": str(tmp_path)}).search("anything", access=None)
