@@ -17,8 +17,8 @@ from kb.models import (
     TopicPin,
     WebhookDelivery,
 )
-from kb.services.repository_policy import RepositoryPolicyError, repository_approval, repository_validate
 from kb.services.projects import PROJECT_UPDATE_FIELDS, project_update
+from kb.services.repository_policy import RepositoryPolicyError, repository_approval, repository_validate
 
 
 class MembershipInline(admin.TabularInline):
