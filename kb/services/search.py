@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from kb.access import user_access_tokens
+from kb.errors import ServiceError
 from kb.models import Project, SearchQuery
 from kb.search import get_search_backend
 from kb.search.backends.base import SearchResults
@@ -18,7 +19,7 @@ MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 500
 
 
-class SearchInputError(ValueError):
+class SearchInputError(ServiceError):
     """A search parameter that cannot be used (e.g. page "abc"); the message names it."""
 
 
@@ -73,5 +74,5 @@ def _positive_int(value, *, name: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise SearchInputError(f"{name} must be a whole number, not {value!r}.") from None
+        raise SearchInputError(f"{name} must be a whole number, not {value!r}.", field=name) from None
     return max(1, number)
