@@ -1,5 +1,7 @@
 """/api/handoff-notes/ — read, write and delete handoff notes (token auth for writes)."""
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -79,6 +81,8 @@ class HandoffNoteViewSet(
         handoff_note_delete(document=instance, user=self.request.user)
 
     def _save(self, request, *, existing: Document | None, partial: bool = False) -> Document:
+        if not isinstance(request.data, Mapping):  # a JSON list, string or number
+            raise ValidationError({"non_field_errors": ["Send a JSON object with the note's fields."]})
         data = request.data.copy()
         if existing is not None:
             data.setdefault("project", existing.project.slug)
