@@ -16,7 +16,7 @@ from kb.search import get_search_backend
 from kb.search.backends.base import SearchResults
 
 MAX_PAGE_SIZE = 100
-MAX_QUERY_LENGTH = 500
+MAX_QUERY_LENGTH = 256  # the API and the portal answer 400 above it; a question is shorter
 
 
 class SearchInputError(ServiceError):
@@ -41,7 +41,7 @@ def search_run(
     """
     page = _positive_int(page, name="page")
     page_size = min(_positive_int(page_size, name="page_size"), MAX_PAGE_SIZE)
-    text = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    text = " ".join((query or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]  # PostgreSQL refuses NUL
     project_slug = project.slug if isinstance(project, Project) else (project or None)
     if not text:
         return SearchResults(
