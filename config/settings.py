@@ -258,6 +258,7 @@ CELERY_BEAT_SCHEDULE["onboarding-expire-gap-claims"] = {
 # --- Clear errors and the production profile (issue [6]) -------------------------------------
 # One exception handler for the API (kb/errors.py); NUL characters are refused at the edge.
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "kb.errors.api_exception_handler"
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "kb.api.pagination.PageNumberPaginationWith400"
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "kb.middleware.RejectNulBytesMiddleware"
 )
