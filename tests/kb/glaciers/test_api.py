@@ -181,6 +181,7 @@ def test_a_rename_shows_at_once_and_never_recompacts_inside_the_request(
         raise AssertionError("recompacted inside the request")
 
     monkeypatch.setattr(glacier_services, "glacier_compact", no_compaction_here)
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded profile: no broker
     client = client_for(make_user("renamer", project, ProjectMembership.Role.MAINTAINER))
     node = node_page(project)
     with django_capture_on_commit_callbacks(execute=True):  # embedded: Celery would run tasks eagerly
