@@ -16,6 +16,8 @@ from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD = "non_field_errors"
+# Ids are 64-bit: a larger number in a query raises OverflowError in the database driver.
+MAX_ID = 2**63 - 1
 
 
 class ServiceError(DjangoValidationError):

@@ -20,6 +20,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from kb.access import user_is_maintainer
+from kb.errors import MAX_ID
 from kb.glaciers import selectors
 from kb.glaciers.diff import revision_diff
 from kb.models import GlacierPage
@@ -96,12 +97,14 @@ class PageUpdateInputSerializer(serializers.Serializer):
 
 
 class MergeInputSerializer(serializers.Serializer):
-    into = serializers.IntegerField()
+    into = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class SplitInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
-    document_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    document_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=10_000
+    )
 
 
 @extend_schema(parameters=[OpenApiParameter("project", str, description="Project slug")])

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kb import selectors as kb_selectors
 from kb.access import user_is_maintainer
+from kb.errors import MAX_ID
 from kb.glaciers import selectors
 from kb.glaciers.pages import SECTION_TITLES
 from kb.models import GlacierPage
@@ -139,9 +140,10 @@ def _editable_page(request, pk: int) -> GlacierPage:
 
 def _int(raw) -> int | None:
     try:
-        return int(raw)
+        number = int(raw)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def _message(exc: ValidationError) -> str:

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kb.errors import MAX_ID
 from onboarding.models import (
     Enrolment,
     HandoffChecklist,
@@ -178,7 +179,7 @@ class HandoffChecklistIn(serializers.Serializer):
 
 
 class CheckIn(serializers.Serializer):
-    item = serializers.IntegerField()
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     done = serializers.BooleanField(default=True)
 
 

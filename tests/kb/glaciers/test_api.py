@@ -196,3 +196,15 @@ def test_a_rename_shows_at_once_and_never_recompacts_inside_the_request(
     with django_capture_on_commit_callbacks(execute=True):
         assert client.patch(f"/api/glaciers/{node.pk}/", {"title": "Nodes"}, format="json").status_code == 200
     assert queued == [((project.pk,), {"force": True})]
+
+
+def test_huge_numbers_in_split_and_merge_are_field_errors(project):
+    client = client_for(make_user("bigint", project, ProjectMembership.Role.MAINTAINER))
+    node = node_page(project)
+    huge = 10**30
+    split = client.post(
+        f"/api/glaciers/{node.pk}/split/", {"title": "T", "document_ids": [huge]}, format="json"
+    )
+    assert split.status_code == 400 and "document_ids" in split.json()
+    merge = client.post(f"/api/glaciers/{node.pk}/merge/", {"into": huge}, format="json")
+    assert merge.status_code == 400 and "into" in merge.json()
