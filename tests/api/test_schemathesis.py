@@ -4,6 +4,8 @@ no deadline (the machine is shared), so the whole run stays well under a minute.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -20,6 +22,18 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 # The coverage phase enumerates every boundary value of every parameter (hundreds of calls per
 # operation); random fuzzing with a few examples keeps the run bounded.
 schema.config.phases.coverage.enabled = False
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The WSGI handler closes the database connection at the end of each request; inside a test
+    that is the test's own transaction (on PostgreSQL: "the connection is closed"). Django's test
+    client unhooks the same signal handler around its requests."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
