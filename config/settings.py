@@ -5,6 +5,7 @@ default (SQLite under var/, a Whoosh index under var/index/, Celery tasks run
 in-process) so a fresh checkout runs with no configuration at all.
 """
 
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,9 +22,13 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("GLACIER_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
-    # Local/demo runs only: a fixed, clearly-marked development key.
+    # A fixed public key signs sessions anyone could forge: only DEBUG runs (bin/serve) and the
+    # test suite (pytest is imported before settings; tests/conftest.py passes the key on to the
+    # processes it starts) may fall back to it. Anything else refuses to start.
+    if not DEBUG and "pytest" not in sys.modules:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it (50+ random characters) or DJANGO_DEBUG=1 for a local run."
+        )
     SECRET_KEY = "glacier-insecure-development-key-set-DJANGO_SECRET_KEY-in-production"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
@@ -323,3 +328,61 @@ CELERY_BEAT_SCHEDULE["kb-fail-interrupted-sync-runs"] = {
     "schedule": crontab(minute="*/10"),
 }
 # -------------------------------------------------------------------------------------------
+
+# --- Clear errors and the production profile (issue [6]) -------------------------------------
+# One exception handler for the API (kb/errors.py); NUL characters are refused at the edge.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "kb.errors.api_exception_handler"
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "kb.api.pagination.PageNumberPaginationWith400"
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "kb.middleware.RejectNulBytesMiddleware"
+)
+
+# HTTPS: behind TLS set GLACIER_HTTPS=true; then cookies are Secure, HTTP redirects to HTTPS and
+# HSTS is sent. GLACIER_PROXY_SSL_HEADER=true trusts X-Forwarded-Proto from the reverse proxy.
+GLACIER_HTTPS = env_bool("GLACIER_HTTPS", False)
+SECURE_SSL_REDIRECT = GLACIER_HTTPS
+SESSION_COOKIE_SECURE = GLACIER_HTTPS
+CSRF_COOKIE_SECURE = GLACIER_HTTPS
+SECURE_HSTS_SECONDS = env_int("GLACIER_HSTS_SECONDS", 31536000 if GLACIER_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GLACIER_HSTS_INCLUDE_SUBDOMAINS", GLACIER_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("GLACIER_HSTS_PRELOAD", GLACIER_HTTPS)
+if env_bool("GLACIER_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz must answer over plain HTTP to a load balancer's probe inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Cache: per-process memory by default; GLACIER_CACHE_URL=redis://... shares throttle counts
+# between processes.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("GLACIER_CACHE_URL")}
+        if env("GLACIER_CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Throttling (DRF ScopedRateThrottle, counted in the cache): the token endpoint and search.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "auth": env("GLACIER_THROTTLE_AUTH", "20/min"),
+    "search": env("GLACIER_THROTTLE_SEARCH", "120/min"),
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked out for GLACIER_LOGIN_COOLOFF_MINUTES (answer 429).
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("GLACIER_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("GLACIER_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_int("GLACIER_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env_int("GLACIER_PROXY_COUNT", 0) or None  # reverse proxies in front
+
+# GitHub sends webhook bodies up to 25 MB; only that view reads this much (kb/views/webhooks.py).
+GLACIER_WEBHOOK_MAX_BYTES = env_int("GLACIER_WEBHOOK_MAX_BYTES", 25 * 1024 * 1024)
+# The same signed body again under a new delivery id within this window is a replay: no sync.
+GLACIER_WEBHOOK_REPLAY_WINDOW_SECONDS = env_int("GLACIER_WEBHOOK_REPLAY_WINDOW_SECONDS", 7 * 24 * 3600)

@@ -3,12 +3,13 @@
 from django import forms
 
 from kb.models import Document
+from kb.services.search import MAX_QUERY_LENGTH
 
 SEARCH_KIND_CHOICES = [("", "Any kind"), *Document.Kind.choices, ("glacier", "Glacier page")]
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(max_length=500, required=False, strip=True)
+    q = forms.CharField(max_length=MAX_QUERY_LENGTH, required=False, strip=True)
     project = forms.SlugField(required=False)
     kind = forms.ChoiceField(choices=SEARCH_KIND_CHOICES, required=False)
     page = forms.IntegerField(min_value=1, max_value=1000, required=False)

@@ -36,6 +36,20 @@ def isolated_var_dirs(settings, tmp_path):
     reset_search_backends()
 
 
+# Processes the tests start (a Celery worker, manage.py) are not under pytest: give them the
+# development key explicitly, as settings refuse to start without one outside DEBUG.
+os.environ.setdefault("DJANGO_SECRET_KEY", django_settings.SECRET_KEY)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache; one test's requests must not throttle the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def memory_search(settings):
     """Select the in-memory test backend (tests/search_double.py) for this test only."""

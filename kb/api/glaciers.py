@@ -11,7 +11,6 @@ POST  /api/glaciers/{id}/split/            {"title", "document_ids": [...]}
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -21,6 +20,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from kb.access import user_is_maintainer
+from kb.errors import MAX_ID
 from kb.glaciers import selectors
 from kb.glaciers.diff import revision_diff
 from kb.models import GlacierPage
@@ -97,12 +97,14 @@ class PageUpdateInputSerializer(serializers.Serializer):
 
 
 class MergeInputSerializer(serializers.Serializer):
-    into = serializers.IntegerField()
+    into = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class SplitInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
-    document_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    document_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=10_000
+    )
 
 
 @extend_schema(parameters=[OpenApiParameter("project", str, description="Project slug")])
@@ -153,17 +155,16 @@ class GlacierPageViewSet(viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         page = self._editable_page(pk)
         data = self._validated(PageUpdateInputSerializer, request.data)
-        with _field_errors():
-            if "title" in data:
-                services.topic_rename(page=page, title=data["title"], user=request.user)
-            if {"owner_login", "review_by"} & set(data) or data.get("reviewed"):
-                services.glacier_page_update(
-                    page=page,
-                    user=request.user,
-                    owner_login=data.get("owner_login"),
-                    review_by=data.get("review_by"),
-                    reviewed=data.get("reviewed", False),
-                )
+        if "title" in data:
+            services.topic_rename(page=page, title=data["title"], user=request.user)
+        if {"owner_login", "review_by"} & set(data) or data.get("reviewed"):
+            services.glacier_page_update(
+                page=page,
+                user=request.user,
+                owner_login=data.get("owner_login"),
+                review_by=data.get("review_by"),
+                reviewed=data.get("reviewed", False),
+            )
         return Response(self._detail(self._page(pk)))
 
     @extend_schema(request=MergeInputSerializer, responses=GlacierPageDetailSerializer)
@@ -174,8 +175,7 @@ class GlacierPageViewSet(viewsets.GenericViewSet):
         into = selectors.glacier_page_get(user=request.user, pk=data["into"])
         if into is None:
             raise ValidationError({"into": ["No such page."]})
-        with _field_errors():
-            services.topic_merge(page=page, into=into, user=request.user)
+        services.topic_merge(page=page, into=into, user=request.user)
         return Response(self._detail(self._page(into.pk)))
 
     @extend_schema(request=SplitInputSerializer, responses=TopicOutputSerializer)
@@ -183,10 +183,9 @@ class GlacierPageViewSet(viewsets.GenericViewSet):
     def split(self, request, pk=None):
         page = self._editable_page(pk)
         data = self._validated(SplitInputSerializer, request.data)
-        with _field_errors():
-            topic = services.topic_split(
-                page=page, title=data["title"], document_ids=data["document_ids"], user=request.user
-            )
+        topic = services.topic_split(
+            page=page, title=data["title"], document_ids=data["document_ids"], user=request.user
+        )
         new_page = GlacierPage.objects.filter(topic=topic).first()
         body = {"topic": TopicOutputSerializer(topic).data, "page": new_page.pk if new_page else None}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -214,16 +213,3 @@ class GlacierPageViewSet(viewsets.GenericViewSet):
         serializer = serializer_class(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
-
-
-class _field_errors:
-    """Turn a service's Django ValidationError into a DRF 400 with field errors."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, DjangoValidationError):
-            detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-            raise ValidationError(detail) from exc
-        return False

@@ -1,15 +1,15 @@
 """/api/handoff-notes/ — read, write and delete handoff notes (token auth for writes)."""
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from kb.models import Document
 from kb.selectors import handoff_note_list, project_list
-from kb.services.handoff_notes import HandoffNoteError, NoteInput, handoff_note_delete, handoff_note_save
+from kb.services.handoff_notes import NoteInput, handoff_note_delete, handoff_note_save
 
 
 class HandoffNoteOutputSerializer(serializers.ModelSerializer):
@@ -78,12 +78,11 @@ class HandoffNoteViewSet(
         return Response(HandoffNoteOutputSerializer(document).data)
 
     def perform_destroy(self, instance):
-        try:
-            handoff_note_delete(document=instance, user=self.request.user)
-        except PermissionDenied as exc:
-            raise ApiPermissionDenied(str(exc)) from exc
+        handoff_note_delete(document=instance, user=self.request.user)
 
     def _save(self, request, *, existing: Document | None, partial: bool = False) -> Document:
+        if not isinstance(request.data, Mapping):  # a JSON list, string or number
+            raise ValidationError({"non_field_errors": ["Send a JSON object with the note's fields."]})
         data = request.data.copy()
         if existing is not None:
             data.setdefault("project", existing.project.slug)
@@ -106,22 +105,17 @@ class HandoffNoteViewSet(
             raise ValidationError({"project": [f"No project '{values['project']}' that you can see."]})
         if existing is not None and existing.project_id != project.pk:
             raise ValidationError({"project": ["A note cannot move to another project."]})
-        try:
-            document, _ = handoff_note_save(
-                project=project,
-                author=request.user,
-                key=existing.key if existing else None,
-                note=NoteInput(
-                    text=values["body"],
-                    title=values.get("title"),
-                    area=values.get("area"),
-                    successor=values.get("successor"),
-                    date=values.get("date"),
-                    is_private=values.get("is_private"),
-                ),
-            )
-        except HandoffNoteError as exc:
-            raise ValidationError({exc.field: [str(exc)]}) from exc
-        except PermissionDenied as exc:
-            raise ApiPermissionDenied(str(exc)) from exc
+        document, _ = handoff_note_save(
+            project=project,
+            author=request.user,
+            key=existing.key if existing else None,
+            note=NoteInput(
+                text=values["body"],
+                title=values.get("title"),
+                area=values.get("area"),
+                successor=values.get("successor"),
+                date=values.get("date"),
+                is_private=values.get("is_private"),
+            ),
+        )
         return document

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from kb.models import Document, Project, SyncRun
 from kb.services.repository_policy import RepositoryPolicyError, repository_validate
+from kb.services.search import MAX_QUERY_LENGTH
 
 SEARCH_KINDS = [*Document.Kind.values, "glacier"]
 
@@ -95,7 +96,7 @@ class DocumentDetailSerializer(DocumentListSerializer):
 
 
 class SearchInputSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=500, trim_whitespace=True)
+    q = serializers.CharField(max_length=MAX_QUERY_LENGTH, trim_whitespace=True)
     project = serializers.SlugField(required=False, help_text="Project slug")
     kind = serializers.ChoiceField(choices=SEARCH_KINDS, required=False)
     page = serializers.IntegerField(min_value=1, max_value=1000, default=1)

@@ -1,5 +1,4 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from kb.api import views
@@ -14,6 +13,6 @@ router.register("handoff-notes", HandoffNoteViewSet, basename="handoff-note")
 
 urlpatterns = [
     path("search/", views.SearchView.as_view(), name="api-search"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     *router.urls,
 ]

@@ -1,13 +1,14 @@
 """kb REST API: thin views that validate input, call one selector or service, and shape the answer."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from kb import selectors
@@ -17,6 +18,7 @@ from kb.search.backends.base import SearchUnavailable
 from kb.services.projects import project_create, project_sync_enqueue, user_may_create_project
 from kb.services.repository_policy import RepositoryPolicyError
 from kb.services.search import search_run
+from kb.throttles import SearchRateThrottle
 
 
 class ProjectViewSet(viewsets.GenericViewSet):
@@ -47,10 +49,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         if not user_may_create_project(request.user):
             raise PermissionDenied("Only staff and project maintainers may create projects.")
         data = self._validated(serializers.ProjectCreateInputSerializer, request.data, request=request)
-        try:
-            project = project_create(created_by=request.user, **data)
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+        project = project_create(created_by=request.user, **data)
         created = selectors.project_get(user=request.user, slug=project.slug)
         return Response(serializers.ProjectOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -120,6 +119,8 @@ class SearchUnavailableError(APIException):
 class SearchView(APIView):
     """Full-text search over what the caller may read, with facets and a "did you mean" suggestion."""
 
+    throttle_classes = [SearchRateThrottle]
+
     @extend_schema(
         parameters=[serializers.SearchInputSerializer],
         responses={
@@ -149,3 +150,11 @@ class SearchView(APIView):
         except SearchUnavailable as exc:
             raise SearchUnavailableError(str(exc)) from exc
         return Response(serializers.SearchOutputSerializer(results).data)
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """A token for a username and password; throttled per address (and django-axes locks the
+    username after repeated failures)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"

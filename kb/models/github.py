@@ -46,6 +46,8 @@ class WebhookDelivery(models.Model):
     )
     received_at = models.DateTimeField(auto_now_add=True)
     enqueued_sync = models.BooleanField(default=False)
+    # SHA-256 of the signed body: the same body under a new delivery id is a replay.
+    body_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-received_at"]

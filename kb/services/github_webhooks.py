@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from kb.models import Document, Project, WebhookDelivery
 from kb.services.documents import documents_delete
@@ -39,16 +42,38 @@ def webhook_project_verified(*, payload: dict | None, body: bytes, signature: st
 
 
 @transaction.atomic
-def github_webhook_receive(*, project: Project, event: str, delivery_id: str, payload: dict) -> str:
-    """Handle one verified delivery. Returns "duplicate", "pong", "sync queued" or "ignored"."""
-    action = str(payload.get("action") or "")[:50]
+def github_webhook_receive(
+    *, project: Project, event: str, delivery_id: str, payload: dict, body: bytes = b""
+) -> str:
+    """Handle one verified delivery. Returns "duplicate", "replay", "pong", "sync queued" or "ignored".
+
+    A redelivery keeps its delivery id ("duplicate"). The same signed body under a new id within
+    GLACIER_WEBHOOK_REPLAY_WINDOW_SECONDS is someone replaying a captured request ("replay"):
+    recorded, but it triggers nothing.
+    """
+    # One delivery of a project at a time, so two copies of one body cannot both pass the check.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    action = payload.get("action")
+    action = action[:50] if isinstance(action, str) else ""
+    body_sha256 = hashlib.sha256(body).hexdigest()
     try:
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(
-                delivery_id=delivery_id, event=event[:50], action=action, project=project
+                delivery_id=delivery_id,
+                event=event[:50],
+                action=action,
+                project=project,
+                body_sha256=body_sha256,
             )
     except IntegrityError:
         return "duplicate"
+    since = timezone.now() - timedelta(seconds=settings.GLACIER_WEBHOOK_REPLAY_WINDOW_SECONDS)
+    if (
+        WebhookDelivery.objects.filter(project=project, body_sha256=body_sha256, received_at__gte=since)
+        .exclude(pk=delivery.pk)
+        .exists()
+    ):
+        return "replay"
     if event == "ping":
         return "pong"
     if event not in SYNC_EVENTS:
@@ -66,12 +91,16 @@ def github_webhook_receive(*, project: Project, event: str, delivery_id: str, pa
 
 
 def _delete_named_item(*, project: Project, event: str, payload: dict) -> None:
-    if event == "issue_comment":
-        key = f"comment/{(payload.get('comment') or {}).get('id')}"
-    elif event == "issues":
-        key = f"issue/{(payload.get('issue') or {}).get('number')}"
-    else:
+    # Signed but odd payloads (a list where an object belongs, a string id) delete nothing.
+    field, name, prefix = {
+        "issue_comment": ("comment", "id", "comment"),
+        "issues": ("issue", "number", "issue"),
+    }.get(event, (None, None, None))
+    item = payload.get(field) if field else None
+    number = item.get(name) if isinstance(item, dict) else None
+    if not isinstance(number, int) or isinstance(number, bool):
         return
+    key = f"{prefix}/{number}"
     ids = list(
         Document.objects.filter(project=project, source=Document.Source.GITHUB, key=key).values_list(
             "pk", flat=True

@@ -325,9 +325,14 @@ def topic_rename(*, page: GlacierPage, title: str, user) -> Topic:
     topic.title = title[:300]
     topic.title_locked = True
     topic.save(update_fields=["title", "title_locked"])
+    # The page shows the new title at once (page, stored content, index entry); recompacting the
+    # whole project (~20 s on a large one) is left to a worker, never done inside the request.
     page.title = topic.title
-    page.save(update_fields=["title", "updated_at"])
-    _recompact_on_commit(page.project_id)
+    if isinstance(page.content, dict) and "title" in page.content:
+        page.content = {**page.content, "title": topic.title}
+    page.save(update_fields=["title", "content", "updated_at"])
+    index_pages_on_commit([page.pk])
+    _recompact_on_commit(page.project_id, in_request=False)
     return topic
 
 
@@ -417,7 +422,15 @@ def glacier_page_update(
     return page
 
 
-def _recompact_on_commit(project_id: int) -> None:
+def _recompact_on_commit(project_id: int, *, in_request: bool = True) -> None:
+    """Queue a forced recompaction once the caller commits.
+
+    `in_request=False`: only where a worker will run it. With no broker Celery runs tasks in
+    the caller (eagerly), so the edit waits for the next compaction instead (the nightly run,
+    a sync or `kb compact`); the locked title is part of the compaction's input fingerprint.
+    """
     from kb.tasks import glacier_compact_project  # tasks import services; deferred to avoid a cycle
 
+    if not in_request and settings.CELERY_TASK_ALWAYS_EAGER:
+        return
     transaction.on_commit(lambda: glacier_compact_project.delay(project_id, force=True))

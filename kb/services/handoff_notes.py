@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kb.access import user_is_maintainer
+from kb.errors import ServiceError
 from kb.models import Document, Project
 from kb.rendering import FrontMatterError, derive_title, split_front_matter
 from kb.services import search_index
@@ -55,12 +56,11 @@ def register_login_resolver(resolver: LoginResolver) -> None:
         _login_resolvers.append(resolver)
 
 
-class HandoffNoteError(ValueError):
+class HandoffNoteError(ServiceError):
     """A note that cannot be stored; `field` names the input at fault, `line` the line in the file."""
 
     def __init__(self, message: str, *, field: str = "body", line: int | None = None):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
         self.line = line
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import time
 
 from kb.access import user_access_tokens
+from kb.errors import ServiceError
 from kb.models import Document, Project, SearchQuery
 from kb.search import get_search_backend
 from kb.search.backends.base import SearchResults, SearchUnavailable
 
 MAX_PAGE_SIZE = 100
-MAX_QUERY_LENGTH = 500
+MAX_QUERY_LENGTH = 256  # the API and the portal answer 400 above it; a question is shorter
 
 
-class SearchInputError(ValueError):
+class SearchInputError(ServiceError):
     """A search parameter that cannot be used (e.g. page "abc"); the message names it."""
 
 
@@ -40,7 +41,7 @@ def search_run(
     """
     page = _positive_int(page, name="page")
     page_size = min(_positive_int(page_size, name="page_size"), MAX_PAGE_SIZE)
-    text = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    text = " ".join((query or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]  # PostgreSQL refuses NUL
     project_slug = project.slug if isinstance(project, Project) else (project or None)
     if not text:
         return SearchResults(
@@ -87,5 +88,5 @@ def _positive_int(value, *, name: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise SearchInputError(f"{name} must be a whole number, not {value!r}.") from None
+        raise SearchInputError(f"{name} must be a whole number, not {value!r}.", field=name) from None
     return max(1, number)

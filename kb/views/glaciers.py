@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kb import selectors as kb_selectors
 from kb.access import user_is_maintainer
+from kb.errors import MAX_ID, NON_FIELD, error_detail
 from kb.glaciers import selectors
 from kb.glaciers.pages import SECTION_TITLES
 from kb.models import GlacierPage
@@ -139,15 +140,17 @@ def _editable_page(request, pk: int) -> GlacierPage:
 
 def _int(raw) -> int | None:
     try:
-        return int(raw)
+        number = int(raw)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def _message(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
-    return " ".join(exc.messages)
+    return " ".join(
+        " ".join(errors) if field == NON_FIELD else f"{field}: {' '.join(errors)}"
+        for field, errors in error_detail(exc).items()
+    )
 
 
 def _apply_edit(request, page: GlacierPage, form: PageEditForm) -> bool:

@@ -1,7 +1,7 @@
 """Portal pages: thin views over kb.selectors and kb.services.search."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -12,6 +12,7 @@ from kb.health import health_report
 from kb.models import Document
 from kb.search.backends.base import SearchUnavailable
 from kb.services.search import search_run
+from kb.throttles import search_allowed
 
 SEARCH_PAGE_SIZE = 10
 PROJECT_DOCUMENTS_PER_PAGE = 100
@@ -57,6 +58,15 @@ def search(request):
     results = None
     unavailable = None
     if form.is_valid() and form.cleaned_data["q"]:
+        allowed, wait = search_allowed(request)
+        if not allowed:
+            response = HttpResponse(
+                "Too many searches from you just now; try again in a minute.",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = str(int(wait or 60))
+            return response
         data = form.cleaned_data
         project = data["project"] or None
         if project and selectors.project_get(user=request.user, slug=project) is None:
@@ -117,4 +127,7 @@ def document_detail(request, pk: int):
 @require_GET
 def healthz(request):
     healthy, report = health_report()
+    status = {"status": "ok" if healthy else "unhealthy"}
+    # Paths, versions and database error text help an attacker more than a load balancer: staff only.
+    report = {**report, **status} if request.user.is_staff else status
     return JsonResponse(report, status=200 if healthy else 503)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -73,12 +71,7 @@ class GapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def _run(self, func, **kwargs):
         gap = self.get_object()
-        try:
-            gap = func(gap=gap, user=self.request.user, **kwargs)
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        gap = func(gap=gap, user=self.request.user, **kwargs)
         gap.refresh_from_db()
         return Response(GapOutputSerializer(gap).data)
 

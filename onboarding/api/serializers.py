@@ -1,7 +1,11 @@
 """Input and output shapes for the onboarding API (input serializers validate; services write)."""
 
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kb.errors import MAX_ID
 from kb.models import Project
 from kb.safe_links import validate_safe_url
 from onboarding.models import (
@@ -15,7 +19,8 @@ from onboarding.models import (
     SuccessionPlan,
     Successor,
 )
-from onboarding.selectors import enrolment_progress
+from onboarding.selectors import enrolment_progress, paths_visible, succession_plans_visible, visible_projects
+from onboarding.services.paths import STALL_DAYS
 from onboarding.services.succession import checklist_completeness
 
 
@@ -79,8 +84,32 @@ class SuccessionPlanOut(serializers.ModelSerializer):
         ]
 
 
+class _VisibleOnly:
+    """A related field choosing among what the requesting user may see, so that an object the
+    caller cannot see answers exactly like one that does not exist (no existence oracle).
+    Needs the request in the serializer's context."""
+
+    def __init__(self, visible, **kwargs):
+        self.visible = visible
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.visible(request.user if request is not None else AnonymousUser())
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VisibleSlugField(_VisibleOnly, serializers.SlugRelatedField):
+    pass
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisiblePrimaryKeyField(_VisibleOnly, serializers.PrimaryKeyRelatedField):
+    pass
+
+
 class SuccessionPlanIn(serializers.Serializer):
-    project = serializers.SlugRelatedField(slug_field="slug", queryset=Project.objects.all())
+    project = VisibleSlugField(visible_projects, slug_field="slug")
     maintainer = serializers.PrimaryKeyRelatedField(queryset=Maintainer.objects.all())
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -145,14 +174,14 @@ class HandoffChecklistOut(serializers.ModelSerializer):
 
 
 class HandoffChecklistIn(serializers.Serializer):
-    plan = serializers.PrimaryKeyRelatedField(queryset=SuccessionPlan.objects.select_related("project"))
+    plan = VisiblePrimaryKeyField(succession_plans_visible)
     successor = serializers.PrimaryKeyRelatedField(
         queryset=Maintainer.objects.all(), required=False, allow_null=True
     )
 
 
 class CheckIn(serializers.Serializer):
-    item = serializers.IntegerField()
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     done = serializers.BooleanField(default=True)
 
 
@@ -224,9 +253,13 @@ class EnrolmentOut(serializers.ModelSerializer):
 
 
 class EnrolmentIn(serializers.Serializer):
-    path = serializers.PrimaryKeyRelatedField(queryset=OnboardingPath.objects.select_related("project"))
+    path = VisiblePrimaryKeyField(paths_visible)
 
 
 class TickIn(serializers.Serializer):
     step = serializers.PrimaryKeyRelatedField(queryset=OnboardingStep.objects.all())
     done = serializers.BooleanField(default=True)
+
+
+class ProgressQuery(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=3650, default=STALL_DAYS)

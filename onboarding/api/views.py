@@ -1,8 +1,7 @@
 """DRF endpoints for maintainers, succession plans, handoff checklists, onboarding paths and
 enrolments. Each action validates input, checks who may act (kb.access), calls one service
-and answers; services' ValidationErrors become 400s with field errors."""
+and answers; service errors become 400s with field errors in kb.errors.api_exception_handler."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,15 +14,6 @@ from onboarding import selectors
 from onboarding.api import serializers as s
 from onboarding.models import OnboardingPath
 from onboarding.services import paths, succession
-
-
-def _call(service, **kwargs):
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        ) from exc
 
 
 def _require_maintainer(user, project) -> None:
@@ -59,10 +49,10 @@ class SuccessionPlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
 
     @extend_schema(request=s.SuccessionPlanIn, responses={201: s.SuccessionPlanOut})
     def create(self, request, *args, **kwargs):
-        data = s.SuccessionPlanIn(data=request.data)
+        data = s.SuccessionPlanIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         _require_maintainer(request.user, data.validated_data["project"])
-        plan = _call(succession.succession_plan_create, **data.validated_data)
+        plan = succession.succession_plan_create(**data.validated_data)
         return Response(s.SuccessionPlanOut(plan).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.SuccessionPlanPatch, responses=s.SuccessionPlanOut)
@@ -82,7 +72,7 @@ class SuccessionPlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         _require_maintainer(request.user, plan.project)
         data = s.SuccessorIn(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(succession.successor_designate, plan=plan, **data.validated_data)
+        succession.successor_designate(plan=plan, **data.validated_data)
         return Response(s.SuccessionPlanOut(self.get_queryset().get(pk=plan.pk)).data)
 
 
@@ -104,10 +94,10 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
 
     @extend_schema(request=s.HandoffChecklistIn, responses={201: s.HandoffChecklistOut})
     def create(self, request, *args, **kwargs):
-        data = s.HandoffChecklistIn(data=request.data)
+        data = s.HandoffChecklistIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         _require_maintainer(request.user, data.validated_data["plan"].project)
-        checklist = _call(succession.handoff_checklist_create, **data.validated_data)
+        checklist = succession.handoff_checklist_create(**data.validated_data)
         response = self._fresh(checklist)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -125,7 +115,7 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         item = checklist.items.filter(pk=data.validated_data["item"]).first()
         if item is None:
             raise ValidationError({"item": "No such item on this checklist."})
-        _call(succession.handoff_item_check, item=item, user=request.user, done=data.validated_data["done"])
+        succession.handoff_item_check(item=item, user=request.user, done=data.validated_data["done"])
         return self._fresh(checklist)
 
     @extend_schema(request=s.HandoffItemIn, responses={201: s.HandoffChecklistOut})
@@ -135,7 +125,7 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         _require_maintainer(request.user, checklist.plan.project)
         data = s.HandoffItemIn(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(succession.handoff_item_add, checklist=checklist, **data.validated_data)
+        succession.handoff_item_add(checklist=checklist, **data.validated_data)
         response = self._fresh(checklist)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -147,8 +137,7 @@ class HandoffChecklistViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         _require_maintainer(request.user, checklist.plan.project)
         data = s.CompleteIn(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(
-            succession.handoff_complete,
+        succession.handoff_complete(
             checklist=checklist,
             actor=request.user,
             force=data.validated_data["force"],
@@ -176,7 +165,7 @@ class OnboardingPathViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
         _require_maintainer(request.user, path.project)
         data = s.OnboardingPathIn(data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
-        _call(paths.onboarding_path_update, path=path, **data.validated_data)
+        paths.onboarding_path_update(path=path, **data.validated_data)
         return Response(
             s.OnboardingPathOut(OnboardingPath.objects.prefetch_related("steps").get(pk=path.pk)).data
         )
@@ -185,15 +174,18 @@ class OnboardingPathViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def enrol(self, request, pk=None):
         path = self.get_object()
-        enrolment = _call(paths.enrolment_create, path=path, user=request.user)
+        enrolment = paths.enrolment_create(path=path, user=request.user)
         return Response(s.EnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[s.ProgressQuery])
     @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated])
     def progress(self, request, pk=None):
         path = self.get_object()
         _require_maintainer(request.user, path.project)
         rows = selectors.path_progress_rows(path)
-        stalls = selectors.path_stalls(path, days=int(request.query_params.get("days", paths.STALL_DAYS)))
+        days = s.ProgressQuery(data=request.query_params)
+        days.is_valid(raise_exception=True)
+        stalls = selectors.path_stalls(path, days=days.validated_data["days"])
         return Response({
             "enrolments": [{"user": str(e.user), "done": p.done, "total": p.total, "percent": p.percent,
                             "next_step": p.next_step.pk if p.next_step else None, "last_activity": p.stuck_since} for e, p in rows],
@@ -215,12 +207,10 @@ class EnrolmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.EnrolmentIn, responses={201: s.EnrolmentOut})
     def create(self, request, *args, **kwargs):
-        data = s.EnrolmentIn(data=request.data)
+        data = s.EnrolmentIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         path = data.validated_data["path"]
-        if not selectors.paths_visible(request.user).filter(pk=path.pk).exists():
-            raise ValidationError({"path": f'Invalid pk "{path.pk}" - object does not exist.'})
-        enrolment = _call(paths.enrolment_create, path=path, user=request.user)
+        enrolment = paths.enrolment_create(path=path, user=request.user)
         return Response(s.EnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TickIn, responses=s.EnrolmentOut)
@@ -231,5 +221,5 @@ class EnrolmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied("Only the enrolee ticks their own steps.")
         data = s.TickIn(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(paths.enrolment_step_tick, enrolment=enrolment, **data.validated_data)
+        paths.enrolment_step_tick(enrolment=enrolment, **data.validated_data)
         return Response(s.EnrolmentOut(self.get_queryset().get(pk=enrolment.pk)).data)

@@ -303,8 +303,16 @@ class WhooshSearchBackend(BaseSearchBackend):
             list(FIELD_BOOSTS), schema, fieldboosts=FIELD_BOOSTS, group=qparser.OrGroup.factory(0.9)
         )
         # Readers type questions ("what is a sig?"), not query syntax: "?" and "*" are not
-        # wildcards, and "field:value" must not reach fields such as access.
-        for plugin_type in (qparser.WildcardPlugin, qparser.FieldsPlugin, qparser.BoostPlugin):
+        # wildcards, "field:value" must not reach fields such as access, and "[a TO z]" is not a
+        # range (a range over the body field expands to every term: ~40 s a query). "Quoted
+        # phrases", AND/OR/NOT and parentheses stay; the query length is bounded by the caller.
+        for plugin_type in (
+            qparser.WildcardPlugin,
+            qparser.FieldsPlugin,
+            qparser.BoostPlugin,
+            qparser.RangePlugin,
+            qparser.EveryPlugin,
+        ):
             parser.remove_plugin_class(plugin_type)
         return parser
 

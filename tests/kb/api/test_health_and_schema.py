@@ -4,12 +4,13 @@ from django.core.management import call_command
 
 from kb.search import reset_search_backends
 from tests.conftest import require_service
+from tests.kb.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_every_part(client, memory_search):
-    response = client.get("/healthz")
+def test_healthz_reports_every_part_to_staff(admin_client, memory_search):
+    response = admin_client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -18,21 +19,32 @@ def test_healthz_reports_every_part(client, memory_search):
     assert body["checks"]["index"] == {"ok": True, "backend": "memory", "documents": 0}
 
 
-def test_healthz_is_503_when_the_broker_is_down(client, settings, memory_search):
+def test_healthz_is_503_when_the_broker_is_down(admin_client, settings, memory_search):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    response = client.get("/healthz")
+    response = admin_client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
-    assert body["status"] == "down"
+    assert body["status"] == "unhealthy"
     assert body["checks"]["broker"]["ok"] is False and body["checks"]["broker"]["error"]
 
 
-def test_healthz_is_503_when_the_index_cannot_answer(client, settings):
+def test_healthz_is_503_when_the_index_cannot_answer(admin_client, settings):
     settings.GLACIER_SEARCH_BACKENDS = {"default": {"BACKEND": "kb.search.backends.no_such_backend"}}
     reset_search_backends()
-    response = client.get("/healthz")
+    response = admin_client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["index"]["ok"] is False
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_healthz_shows_only_the_status_to_everyone_but_staff(client, settings, memory_search, who):
+    if who == "member":
+        client.force_login(UserFactory())
+    assert client.get("/healthz").json() == {"status": "ok"}
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy"}  # no error text, host names or paths
 
 
 def test_openapi_schema_describes_the_api(client):
@@ -56,9 +68,9 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
 
 
 @pytest.mark.services
-def test_healthz_pings_the_real_database_and_broker(client, memory_search):
+def test_healthz_pings_the_real_database_and_broker(admin_client, memory_search):
     require_service("postgres")
     require_service("redis")
-    body = client.get("/healthz").json()
+    body = admin_client.get("/healthz").json()
     assert body["checks"]["database"] == {"ok": True, "vendor": "postgresql"}
     assert body["checks"]["broker"] == {"ok": True, "mode": "redis"}

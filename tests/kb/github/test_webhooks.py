@@ -155,3 +155,93 @@ def test_deleted_comment_event_removes_the_comment(
 
 def test_get_is_not_allowed(client, hooked):
     assert client.get(URL).status_code == 405
+
+
+def post_raw(client, body: bytes, *, event="issues", delivery="raw-1", signature=None):
+    return client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        HTTP_X_GITHUB_EVENT=event,
+        HTTP_X_GITHUB_DELIVERY=delivery,
+        HTTP_X_HUB_SIGNATURE_256=signature or sign(body),
+    )
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b'{"repository": {"full_name": "acme/widgets"', "not valid JSON"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'{"action": "opened"}', "names no repository"),
+        (b'{"repository": "acme/widgets"}', "names no repository"),
+        (b'{"repository": {"full_name": 7}}', "names no repository"),
+    ],
+    ids=["truncated", "list", "no-repository", "repository-string", "full-name-number"],
+)
+def test_signed_but_malformed_bodies_are_400_not_a_signature_error(client, hooked, body, message):
+    response = post_raw(client, body)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"action": "deleted", "comment": ["not", "an", "object"]},
+        {"action": "deleted", "issue": {"number": "1; drop"}},
+        {"action": 42, "issue": None},
+    ],
+    ids=["comment-list", "number-string", "action-number"],
+)
+def test_odd_but_signed_payloads_are_handled_without_a_500(
+    client, hooked, django_capture_on_commit_callbacks, extra
+):
+    event = "issue_comment" if "comment" in extra else "issues"
+    with django_capture_on_commit_callbacks(execute=False):
+        response = deliver(client, event, payload(**extra))
+    assert response.status_code == 202
+    assert WebhookDelivery.objects.get().action in {"deleted", ""}
+
+
+@pytest.mark.parametrize("header", ["HTTP_X_GITHUB_DELIVERY", "HTTP_X_GITHUB_EVENT"])
+def test_overlong_or_nul_headers_are_400(client, hooked, header):
+    body = json.dumps(payload()).encode()
+    for bad in ("x" * 500, "a\x00b"):
+        extra = {"HTTP_X_GITHUB_EVENT": "issues", "HTTP_X_GITHUB_DELIVERY": "h-1", header: bad}
+        response = client.post(
+            URL, data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign(body), **extra
+        )
+        assert response.status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_the_same_body_under_a_new_delivery_id_is_a_replay_and_syncs_nothing(
+    client, hooked, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as first_callbacks:
+        first = deliver(client, "issues", payload(issue={"number": 1}), delivery="original")
+    with django_capture_on_commit_callbacks(execute=False) as replay_callbacks:
+        replay = deliver(client, "issues", payload(issue={"number": 1}), delivery="forged-new-id")
+    with django_capture_on_commit_callbacks(execute=False) as other_callbacks:
+        other = deliver(client, "issues", payload(issue={"number": 2}), delivery="next")
+
+    assert first.status_code == 202 and len(first_callbacks) == 1
+    assert replay.status_code == 200 and replay.json() == {"status": "replay"}
+    assert not replay_callbacks
+    assert not WebhookDelivery.objects.get(delivery_id="forged-new-id").enqueued_sync
+    assert other.status_code == 202 and len(other_callbacks) == 1  # a different body still syncs
+
+
+def test_bodies_up_to_githubs_25_mb_are_accepted_and_larger_ones_are_413(
+    client, hooked, settings, django_capture_on_commit_callbacks
+):
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < 3 * 1024 * 1024  # the site-wide limit stays as it is
+    big = payload(issue={"number": 1, "body": "x" * (3 * 1024 * 1024)})
+    with django_capture_on_commit_callbacks(execute=False):
+        assert deliver(client, "issues", big).status_code == 202
+
+    settings.GLACIER_WEBHOOK_MAX_BYTES = 1000
+    response = deliver(client, "issues", payload(issue={"number": 1, "body": "y" * 2000}), delivery="d-2")
+    assert response.status_code == 413

@@ -169,3 +169,42 @@ def test_revision_diffs_through_the_api_show_a_new_issue(project):
     assert not any(
         line["op"] == "remove" and "Kubelet eviction misses swap" in line["text"] for line in newest["diff"]
     )
+
+
+def test_a_rename_shows_at_once_and_never_recompacts_inside_the_request(
+    project, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    import kb.services.glaciers as glacier_services
+    import kb.tasks
+
+    def no_compaction_here(**kwargs):
+        raise AssertionError("recompacted inside the request")
+
+    monkeypatch.setattr(glacier_services, "glacier_compact", no_compaction_here)
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded profile: no broker
+    client = client_for(make_user("renamer", project, ProjectMembership.Role.MAINTAINER))
+    node = node_page(project)
+    with django_capture_on_commit_callbacks(execute=True):  # embedded: Celery would run tasks eagerly
+        response = client.patch(f"/api/glaciers/{node.pk}/", {"title": "Kubelet"}, format="json")
+    assert response.status_code == 200 and response.json()["title"] == "Kubelet"
+    node.refresh_from_db()
+    assert node.title == "Kubelet" and node.content["title"] == "Kubelet"
+
+    queued = []
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker and a worker: the recompaction is queued
+    monkeypatch.setattr(kb.tasks.glacier_compact_project, "delay", lambda *a, **kw: queued.append((a, kw)))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.patch(f"/api/glaciers/{node.pk}/", {"title": "Nodes"}, format="json").status_code == 200
+    assert queued == [((project.pk,), {"force": True})]
+
+
+def test_huge_numbers_in_split_and_merge_are_field_errors(project):
+    client = client_for(make_user("bigint", project, ProjectMembership.Role.MAINTAINER))
+    node = node_page(project)
+    huge = 10**30
+    split = client.post(
+        f"/api/glaciers/{node.pk}/split/", {"title": "T", "document_ids": [huge]}, format="json"
+    )
+    assert split.status_code == 400 and "document_ids" in split.json()
+    merge = client.post(f"/api/glaciers/{node.pk}/merge/", {"into": huge}, format="json")
+    assert merge.status_code == 400 and "into" in merge.json()

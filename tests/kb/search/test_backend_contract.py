@@ -180,6 +180,16 @@ def test_blank_and_syntax_heavy_queries_do_not_crash(corpus):
         corpus.search(text, access={"public"})
 
 
+def test_range_wildcard_and_field_syntax_are_plain_words(corpus):
+    """A reader's query is words: "[a TO z]" is no range over every term (~40 s on a large
+    corpus), "*" and "?" no wildcards, "name:value" no field (which could reach `access`)."""
+    for text in ["[a TO z]", "{a TO z}", "*:*", "rel*", "re?ease", "[aardvark TO zebra]"]:
+        assert corpus.search(text, access={"public"}).count == 0, text
+    hidden = corpus.search("access:project:7 secret roadmap", access={"public"})
+    assert "doc:5" not in uids(hidden)
+    assert uids(corpus.search("title:reviewer", access={"public"}))[0] == "doc:3"  # still found by its words
+
+
 def test_concurrent_writers_never_lose_a_write(backend):
     errors = []
 

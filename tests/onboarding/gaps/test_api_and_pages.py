@@ -150,3 +150,24 @@ def test_suggested_gaps_for_an_onboarding_path(gaps):
     ]  # missing-readme is not a first task
     assert api().get("/api/gaps/suggested/?project=closed-proj").status_code == 400
     assert "project" in api().get("/api/gaps/suggested/").json()
+
+
+def test_broken_link_gap_page_renders_for_every_role(client):
+    """Items of a broken-link gap have a target and no text: the page used to 500 on the missing key."""
+    project = ProjectFactory(slug="linky")
+    gap = GapFactory(
+        project=project,
+        rule_id="broken-link",
+        evidence={
+            "summary": "1 relative link(s) lead nowhere.",
+            "items": [{"line": 3, "target": "gone.md", "problem": "gone.md does not exist"}],
+            "count": 1,
+        },
+    )
+    maintainer = MembershipFactory(project=project).user
+    for user in (None, UserFactory(), maintainer):
+        if user is not None:
+            client.force_login(user)
+        response = client.get(f"/gaps/{gap.pk}/")
+        assert response.status_code == 200
+        assert "line 3: gone.md — gone.md does not exist" in response.content.decode()
