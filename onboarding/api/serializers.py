@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kb.errors import MAX_ID
-from kb.models import Project
 from kb.safe_links import validate_safe_url
 from onboarding.models import (
     Enrolment,
