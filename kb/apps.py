@@ -9,7 +9,10 @@ class KbConfig(AppConfig):
         from kb.services.search_index import register_entry_provider
 
         register_entry_provider(
-            "glacier", _glacier_page_entries, stamps=_glacier_page_stamps, entries_for=_glacier_entries_for_uids
+            "glacier",
+            _glacier_page_entries,
+            stamps=_glacier_page_stamps,
+            entries_for=_glacier_entries_for_uids,
         )
 
 
