@@ -12,6 +12,7 @@ from schemathesis.checks import not_a_server_error
 
 from config.wsgi import application
 from kb.models import Project, ProjectMembership
+from kb.services.search_index import index_documents
 from tests.kb.factories import DocumentFactory, MembershipFactory, ProjectFactory, UserFactory
 
 MAX_EXAMPLES = 5
@@ -41,8 +42,9 @@ def catalogue(db, memory_search):
     """Rows for the fuzzed ids and slugs to sometimes hit: a public and a private project."""
     public = ProjectFactory(slug="orbit")
     private = ProjectFactory(slug="vault", visibility=Project.Visibility.PRIVATE)
-    DocumentFactory(project=public)
-    DocumentFactory(project=private)
+    # Indexed as a sync would: a database with documents and an empty index is a broken
+    # installation, which search rightly answers with 503.
+    index_documents([DocumentFactory(project=public).pk, DocumentFactory(project=private).pk])
     maintainer = UserFactory(username="fuzzer", password=None)  # an unusable password: no hashing
     MembershipFactory(project=public, user=maintainer, role=ProjectMembership.Role.MAINTAINER)
     return {"maintainer": maintainer}
