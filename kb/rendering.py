@@ -2,17 +2,29 @@
 
 Everything that reaches a browser goes through `render_markdown`, which
 sanitises with nh3 (Ammonia): no <script>, no on* attributes, no javascript: URLs.
+
+Work per document is bounded, because anyone who can open an issue or push a
+file chooses the input: markdown-it-py (no recursion beyond `MAX_NESTING`), a
+cheap linear estimate of the parser's work checked before parsing
+(`MAX_MARKUP_UNITS`, else RenderError), raw HTML escaped when it nests deeper
+than nh3 handles in linear time, and YAML through kb.yaml_safe.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
-import markdown
 import nh3
 import yaml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from kb.yaml_safe import YAMLLimitError, load_yaml
 
 ALLOWED_TAGS = nh3.ALLOWED_TAGS | {
     "h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "table", "thead", "tbody", "tr", "th", "td",
@@ -55,7 +67,10 @@ def split_front_matter(text: str) -> ParsedMarkdown:
         return ParsedMarkdown({}, text, 0)
     raw = match.group(1)
     try:
-        data = yaml.safe_load(raw)
+        data = load_yaml(raw)
+    except YAMLLimitError as exc:
+        line = exc.problem_mark.line + 2 if exc.problem_mark is not None else 2
+        raise FrontMatterError(f"front matter refused: {exc.problem}", line) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the opening ---
@@ -95,25 +110,109 @@ def derive_title(*, front_matter: dict, headings_text: str, fallback: str) -> st
     return fallback[:500]
 
 
+# markdown-it's block and inline parsers stop descending here (deeper content is dropped),
+# so no input can exhaust the Python stack; real docs nest lists a handful of levels.
+MAX_NESTING = 50
+# A linear estimate of the parser's work: characters that start inline constructs plus two per
+# line. The slowest shapes cost markdown-it-py ~20 us a unit, so this keeps any one document
+# to a second or two; the largest real document in the Kubernetes corpora weighs ~21,000.
+MAX_MARKUP_UNITS = 100_000
+_MARKUP_CHARS = "[]()!<>*_~`|&\\"
+# nh3 (html5ever) checks element scope by walking the open-element stack: raw HTML nested
+# tens of thousands deep takes minutes. Deeper than this, raw HTML is shown as text.
+MAX_HTML_DEPTH = 256
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
+_VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+class RenderError(ValueError):
+    """A document too expensive to render; the message says why and is meant for the user."""
+
+
+def heading_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"<[^>]+>", "", heading)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def _heading_ids(state) -> None:
+    """Core rule: GitHub's heading ids, with -1, -2... for repeats (one dict, so linear)."""
+    seen: dict[str, int] = {}
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or index + 1 >= len(tokens):
+            continue
+        inline = tokens[index + 1]
+        words = "".join(
+            child.content for child in inline.children or () if child.type in {"text", "code_inline"}
+        )
+        slug = heading_slug(words)
+        if not slug:
+            continue
+        while slug in seen:  # "a", "a", "a-1" -> a, a-1, a-1-1, as GitHub does
+            seen[slug] += 1
+            slug = f"{slug}-{seen[slug]}"
+        seen[slug] = 0
+        token.attrSet("id", slug)
+
+
+def _parser(*, html: bool) -> MarkdownIt:
+    md = (
+        MarkdownIt("commonmark", {"maxNesting": MAX_NESTING, "html": html})
+        .enable(["table", "strikethrough"])
+        .use(footnote_plugin)
+        .use(deflist_plugin)
+        .use(tasklists_plugin)
+    )
+    md.core.ruler.push("glacier_heading_ids", _heading_ids)
+    return md
+
+
 _thread_state = threading.local()
 
 
-def _markdown() -> markdown.Markdown:
-    """One converter per thread, reset between documents: building one costs more than converting."""
-    converter = getattr(_thread_state, "markdown", None)
-    if converter is None:
-        converter = markdown.Markdown(
-            extensions=["extra", "sane_lists", "toc"],
-            extension_configs={"toc": {"permalink": False}},
-            output_format="html",
+def _parsers() -> dict[bool, MarkdownIt]:
+    """Per thread: a MarkdownIt holds per-render state in its renderer."""
+    parsers = getattr(_thread_state, "parsers", None)
+    if parsers is None:
+        parsers = _thread_state.parsers = {True: _parser(html=True), False: _parser(html=False)}
+    return parsers
+
+
+def markup_units(text: str) -> int:
+    return 2 * text.count("\n") + sum(text.count(char) for char in _MARKUP_CHARS)
+
+
+def raw_html_depth(text: str) -> int:
+    """How deep raw HTML tags in `text` nest (an over-estimate: unclosed tags count)."""
+    depth = deepest = 0
+    for match in _HTML_TAG.finditer(text):
+        closing, name, self_closing = match.groups()
+        if self_closing or name.lower() in _VOID_TAGS:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def check_renderable(text: str) -> None:
+    """Raise RenderError when `text` is more markup than one document may cost to render."""
+    units = markup_units(text)
+    if units > MAX_MARKUP_UNITS:
+        raise RenderError(
+            f"too much Markdown markup to render ({units:,} units of markup, the limit is "
+            f"{MAX_MARKUP_UNITS:,}: lines count two, link, emphasis, HTML and table characters one)"
         )
-        _thread_state.markdown = converter
-    return converter
 
 
 def render_markdown(text: str) -> str:
-    html = _markdown().reset().convert(text)
-    return sanitize_html(html)
+    """Safe HTML for Markdown `text`. Raises RenderError (only) for a document over the limits."""
+    check_renderable(text)
+    allow_html = raw_html_depth(text) <= MAX_HTML_DEPTH
+    return sanitize_html(_parsers()[allow_html].render(text))
 
 
 def sanitize_html(html: str) -> str:
