@@ -252,3 +252,31 @@ def test_one_transaction_indexes_in_one_write(tmp_path, monkeypatch):
     run = sync_target(str(repo.path))
     assert run.added == 16 and writes == [1]
     assert backend.status()["documents"] == 16
+
+
+def test_a_file_over_the_render_limits_is_skipped_with_its_reason_and_keeps_its_last_version(tmp_path):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "good.md").write_text("# Good\n\nfine\n")
+    (tmp_path / "proj" / "bomb.md").write_text("# Bomb\n\nharmless for now\n")
+    first = sync_target(str(tmp_path / "proj"))
+    assert first.added == 2
+    (tmp_path / "proj" / "bomb.md").write_text("[" * 200_000 + "x" + "]" * 200_000)
+    (tmp_path / "proj" / "good.md").write_text("# Good\n\nbetter\n")
+    run = sync_target(str(tmp_path / "proj"))
+    assert (run.status, run.updated, run.skipped) == (SyncRun.Status.SUCCEEDED, 1, 1)
+    [skip] = run.skips
+    assert skip["path"] == "bomb.md" and "too much Markdown markup" in skip["reason"]
+    assert Document.objects.get(key="bomb.md").body == "# Bomb\n\nharmless for now\n"
+    assert "better" in Document.objects.get(key="good.md").html
+
+
+def test_a_file_over_the_render_time_budget_is_skipped_and_the_rest_stored(tmp_path, settings):
+    settings.GLACIER_RENDER_BUDGET_SECONDS = 0.3
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "slow.md").write_text("![" * 24_000)  # within the markup limit, seconds of work
+    for n in range(3):
+        (tmp_path / "proj" / f"p{n}.md").write_text(f"# P{n}\n")
+    run = sync_target(str(tmp_path / "proj"))
+    assert (run.status, run.added, run.skipped) == (SyncRun.Status.SUCCEEDED, 3, 1)
+    assert run.skips[0]["path"] == "slow.md" and "time budget" in run.skips[0]["reason"]
+    assert not Document.objects.filter(key="slow.md").exists()
