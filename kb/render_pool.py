@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -30,6 +31,7 @@ from multiprocessing.connection import Connection, wait
 
 from kb.rendering import RenderError, render_markdown
 
+logger = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 WORKER_START_TIMEOUT_SECONDS = 60
 
@@ -59,7 +61,8 @@ def _render_one(body: str) -> Rendered:
         return Rendered(render_markdown(body))
     except RenderError as exc:
         return Rendered(None, str(exc))
-    except (RecursionError, MemoryError) as exc:  # a parser bug should cost one file, not the sync
+    except Exception as exc:  # a parser bug should cost one file, not the whole sync
+        logger.exception("the Markdown renderer failed")
         return Rendered(None, f"the Markdown renderer failed ({type(exc).__name__})")
 
 

@@ -8,6 +8,7 @@ duplicate a row, and queues search-index updates for after the commit.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 from collections.abc import Iterable
@@ -70,12 +71,15 @@ class UpsertResult:
     # Items not written because they could not be rendered: {"path", "reason"}. A stored
     # earlier version of such an item is left as it was.
     skips: list[dict] = field(default_factory=list)
+    # Items stored as plain text because they could not be rendered (unrenderable="text").
+    warnings: list[dict] = field(default_factory=list)
 
     def merge(self, other: UpsertResult) -> None:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.skips += other.skips
+        self.warnings += other.warnings
 
 
 def documents_upsert(
@@ -85,21 +89,28 @@ def documents_upsert(
     items: Iterable[DocumentInput],
     batch_size: int = 500,
     index: bool = True,
+    unrenderable: str = "skip",
 ) -> UpsertResult:
     """Insert new items, rewrite changed ones, leave unchanged ones untouched.
+
+    An item whose Markdown is over the render limits or time budget is skipped
+    (`unrenderable="skip"`, its stored version left as it was) or stored with its
+    text shown as plain text (`"text"`); either way it is reported in the result.
 
     Safe to run concurrently for the same project: rows are written with an
     INSERT ... ON CONFLICT upsert on (project, source, key).
     """
     result = UpsertResult()
     for batch in batched(items, batch_size):
-        result.merge(_upsert_batch(project=project, source=source, batch=batch, index=index))
+        result.merge(
+            _upsert_batch(project=project, source=source, batch=batch, index=index, unrenderable=unrenderable)
+        )
     return result
 
 
 @transaction.atomic
 def _upsert_batch(
-    *, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool
+    *, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool, unrenderable: str
 ) -> UpsertResult:
     by_key = {item.key: item for item in batch}  # last one wins if a source repeats a key
     existing = dict(
@@ -116,7 +127,11 @@ def _upsert_batch(
     if not to_write:
         return result
     failed = _render_pending(to_write)
-    if failed:
+    if failed and unrenderable == "text":
+        for doc, reason in failed:
+            doc.html = f'<pre class="plain">{html.escape(doc.body)}</pre>'
+            result.warnings.append({"path": doc.path or doc.key, "reason": f"{reason}; stored as plain text"})
+    elif failed:
         result.skips += [{"path": doc.path or doc.key, "reason": reason} for doc, reason in failed]
         unrendered = {id(doc) for doc, _ in failed}
         to_write = [doc for doc in to_write if id(doc) not in unrendered]
