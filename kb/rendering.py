@@ -42,7 +42,23 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(\S.*)$")
+# The scanners below are linear: a character class that excludes its own opener ([^\[\]], [^<>])
+# stops at the next candidate instead of rescanning the rest of the text from every one.
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
+_TAG = re.compile(r"<[^<>]+>")
+
+
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line, without the optional closing #s; None otherwise."""
+    match = _ATX_HEADING.match(line)
+    if not match:
+        return None
+    text = match.group(2).rstrip()
+    closed = text.rstrip("#")
+    if closed != text and (not closed or closed[-1] in " \t"):  # "## Title ##" but not "C#"
+        text = closed.rstrip()
+    return len(match.group(1)), text
 
 
 class FrontMatterError(ValueError):
@@ -93,9 +109,9 @@ def extract_headings(text: str) -> list[str]:
             continue
         if in_fence:
             continue
-        match = _ATX_HEADING.match(line)
-        if match:
-            headings.append(_strip_inline_markup(match.group(2)))
+        heading = atx_heading(line)
+        if heading:
+            headings.append(_strip_inline_markup(heading[1]))
     return headings
 
 
@@ -104,9 +120,9 @@ def derive_title(*, front_matter: dict, headings_text: str, fallback: str) -> st
     if isinstance(title, str) and title.strip():
         return title.strip()[:500]
     for line in headings_text.splitlines():
-        match = _ATX_HEADING.match(line)
-        if match and len(match.group(1)) == 1:
-            return _strip_inline_markup(match.group(2))[:500]
+        heading = atx_heading(line)
+        if heading and heading[0] == 1:
+            return _strip_inline_markup(heading[1])[:500]
     return fallback[:500]
 
 
@@ -131,8 +147,8 @@ class RenderError(ValueError):
 
 def heading_slug(heading: str) -> str:
     """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"<[^>]+>", "", heading)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = _TAG.sub("", heading)
+    text = _LINK.sub(r"\1", text)
     text = unicodedata.normalize("NFKC", text).strip().lower()
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
@@ -229,13 +245,12 @@ def sanitize_html(html: str) -> str:
 def plain_text(text: str) -> str:
     """Markdown reduced to words for indexing and summaries (no markup, no HTML)."""
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = _TAG.sub(" ", text)
+    text = _LINK.sub(r"\1", text)
     text = re.sub(r"[*_`>#|]+", " ", text)
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
 def _strip_inline_markup(text: str) -> str:
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = _LINK.sub(r"\1", text)
     return re.sub(r"[*_`]+", "", text).strip()
