@@ -42,8 +42,8 @@ class Rendered:
     reason: str = ""  # why html is None
 
 
-class _RenderTimeout(Exception):
-    pass
+class _RenderTimeout(BaseException):
+    """Raised by the alarm; a BaseException so that the renderer's own handlers cannot swallow it."""
 
 
 def render_bodies(bodies: list[str], *, budget: float, workers: int, parallel: bool) -> list[Rendered]:

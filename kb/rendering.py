@@ -199,8 +199,14 @@ def _parsers() -> dict[bool, MarkdownIt]:
 
 
 def markup_units(text: str) -> int:
-    # "![" (an image label) costs markdown-it-py about three times any other opener.
-    return 2 * text.count("\n") + 2 * text.count("![") + sum(text.count(char) for char in _MARKUP_CHARS)
+    # "![" (an image label) costs markdown-it-py about three times any other opener; "- " may
+    # open a list (or a thematic break) that every nesting level rescans.
+    return (
+        2 * text.count("\n")
+        + 2 * text.count("![")
+        + text.count("- ")
+        + sum(text.count(char) for char in _MARKUP_CHARS)
+    )
 
 
 def raw_html_depth(text: str) -> int:
@@ -221,7 +227,7 @@ def check_renderable(text: str) -> None:
     if units > MAX_MARKUP_UNITS:
         raise RenderError(
             f"too much Markdown markup to render ({units:,} units of markup, the limit is "
-            f"{MAX_MARKUP_UNITS:,}: lines and images count two, link, emphasis, HTML and table characters one)"
+            f"{MAX_MARKUP_UNITS:,}: lines and images count two; list, link, emphasis, HTML and table markers one)"
         )
 
 
