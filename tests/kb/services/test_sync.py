@@ -248,7 +248,11 @@ def test_one_transaction_indexes_in_one_write(tmp_path, monkeypatch):
     monkeypatch.setattr(backend, "index", lambda entries: writes.append(1) or original(entries))
     from kb.services import documents
 
-    monkeypatch.setattr(documents.documents_upsert, "__kwdefaults__", {"batch_size": 5, "index": True})
+    monkeypatch.setattr(
+        documents.documents_upsert,
+        "__kwdefaults__",
+        {**documents.documents_upsert.__kwdefaults__, "batch_size": 5},
+    )
     run = sync_target(str(repo.path))
     assert run.added == 16 and writes == [1]
     assert backend.status()["documents"] == 16
