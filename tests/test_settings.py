@@ -8,6 +8,7 @@ def test_key_settings_exist():
         "GLACIER_SEARCH_BACKENDS",
         "GLACIER_REPOS_DIR",
         "GLACIER_MAX_FILE_BYTES",
+        "GLACIER_RENDER_BUDGET_SECONDS",
         "GITHUB_TOKEN",
         "GITHUB_API_URL",
         "CELERY_BROKER_URL",
