@@ -131,7 +131,7 @@ def derive_title(*, front_matter: dict, headings_text: str, fallback: str) -> st
 MAX_NESTING = 50
 # A linear estimate of the parser's work: characters that start inline constructs plus two per
 # line. The slowest shapes cost markdown-it-py ~20 us a unit, so this keeps any one document
-# to a second or two; the largest real document in the Kubernetes corpora weighs ~21,000.
+# to a second or two; the largest real document in the Kubernetes corpora weighs ~22,000.
 MAX_MARKUP_UNITS = 100_000
 _MARKUP_CHARS = "[]()!<>*_~`|&\\"
 # nh3 (html5ever) checks element scope by walking the open-element stack: raw HTML nested
@@ -199,11 +199,12 @@ def _parsers() -> dict[bool, MarkdownIt]:
 
 
 def markup_units(text: str) -> int:
-    # "![" (an image label) costs markdown-it-py about three times any other opener; "- " may
-    # open a list (or a thematic break) that every nesting level rescans.
+    # "[" opens a link label that markdown-it-py scans for, "![" an image label (about three
+    # times any other opener); "- " may open a list or thematic break every nesting level rescans.
     return (
         2 * text.count("\n")
         + 2 * text.count("![")
+        + text.count("[")
         + text.count("- ")
         + sum(text.count(char) for char in _MARKUP_CHARS)
     )
@@ -227,7 +228,7 @@ def check_renderable(text: str) -> None:
     if units > MAX_MARKUP_UNITS:
         raise RenderError(
             f"too much Markdown markup to render ({units:,} units of markup, the limit is "
-            f"{MAX_MARKUP_UNITS:,}: lines and images count two; list, link, emphasis, HTML and table markers one)"
+            f"{MAX_MARKUP_UNITS:,}: lines, [ and images count two; list, emphasis, HTML and table markers one)"
         )
 
 

@@ -6,7 +6,7 @@ from kb.render_pool import render_bodies
 from kb.rendering import MAX_MARKUP_UNITS, markup_units
 
 # Within the markup limit, yet seconds of markdown-it-py work (each "![" rescans for a label).
-SLOW_BODY = "![" * (MAX_MARKUP_UNITS // 4 - 100)
+SLOW_BODY = "![" * (MAX_MARKUP_UNITS // 5 - 100)
 
 
 def test_slow_body_is_just_under_the_markup_limit():

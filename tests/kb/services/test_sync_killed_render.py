@@ -17,7 +17,7 @@ from kb.rendering import MAX_MARKUP_UNITS
 
 ROOT = Path(__file__).resolve().parents[3]
 LIVENESS_SECONDS = 30  # a bound on waiting, not a measurement: the lock is normally free at once
-SLOW_BODY = "![" * (MAX_MARKUP_UNITS // 4 - 100)  # seconds of render work, within every limit
+SLOW_BODY = "![" * (MAX_MARKUP_UNITS // 5 - 100)  # seconds of render work, within every limit
 
 
 def manage(env, *args):
