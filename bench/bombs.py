@@ -59,7 +59,9 @@ def _nested_levels(size: int) -> str:
 SHAPES = {
     "lists on one line ('- ' * n + 'x')": lambda size: _repeat("- ", size - 1) + "x",
     "nested list levels (one per line)": _nested_levels,
-    "brackets ('[' * n + 'x' + ']' * n)": lambda size: "[" * ((size - 1) // 2) + "x" + "]" * ((size - 1) // 2),
+    "brackets ('[' * n + 'x' + ']' * n)": lambda size: (
+        "[" * ((size - 1) // 2) + "x" + "]" * ((size - 1) // 2)
+    ),
     "setext headings ('a\\n=\\n' * n)": lambda size: _repeat("a\n=\n", size),
     "repeated '<a '": lambda size: _repeat("<a ", size),
     "abbreviation definitions": lambda size: _repeat("*[a]: b\n", size),
