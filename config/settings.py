@@ -178,6 +178,10 @@ GLACIER_SEARCH_BACKENDS = {
 GLACIER_REPOS_DIR = Path(env("GLACIER_REPOS_DIR", str(VAR_DIR / "repos")))
 GLACIER_MAX_FILE_BYTES = env_int("GLACIER_MAX_FILE_BYTES", 1024 * 1024)
 
+# Bounded work per item (t6-bombs): the most seconds one file or item may spend being rendered
+# (kb/render_pool.py); past it the item is skipped with the reason and the sync goes on.
+GLACIER_RENDER_BUDGET_SECONDS = env_int("GLACIER_RENDER_BUDGET_SECONDS", 10)
+
 # Knowledge glaciers (kb/services/glaciers.py).
 GLACIER_COMPACT_RECENT_DAYS = env_int("GLACIER_COMPACT_RECENT_DAYS", 30)  # listed one by one on the surface
 GLACIER_COMPACT_YEAR_DAYS = env_int("GLACIER_COMPACT_YEAR_DAYS", 365)  # one line each; older is folded

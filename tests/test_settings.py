@@ -10,6 +10,7 @@ def test_key_settings_exist():
         "GLACIER_MAX_FILE_BYTES",
         "GLACIER_LOCAL_REPOSITORY_ROOTS",
         "GLACIER_ALLOWED_REPOSITORY_HOSTS",
+        "GLACIER_RENDER_BUDGET_SECONDS",
         "GITHUB_TOKEN",
         "GITHUB_API_URL",
         "CELERY_BROKER_URL",

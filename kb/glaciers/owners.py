@@ -9,6 +9,7 @@ from __future__ import annotations
 import yaml
 
 from kb.glaciers.topics import OwnersArea
+from kb.yaml_safe import load_yaml
 
 
 def owners_areas(files: list[tuple[str, str]]) -> dict[str, OwnersArea]:
@@ -38,7 +39,7 @@ def owners_areas(files: list[tuple[str, str]]) -> dict[str, OwnersArea]:
 
 def _load(text: str) -> dict:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError:
         return {}
     return data if isinstance(data, dict) else {}

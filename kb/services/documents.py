@@ -8,20 +8,19 @@ duplicate a row, and queues search-index updates for after the commit.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
-import multiprocessing
 import os
-import threading
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from kb.models import Document, Project
-from kb.rendering import extract_headings, render_markdown
+from kb.render_pool import render_bodies
+from kb.rendering import extract_headings
 from kb.safe_links import safe_url_or_blank
 from kb.services import search_index
 from kb.utils import batched
@@ -70,11 +69,18 @@ class UpsertResult:
     added: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     unchanged: int = 0
+    # Items not written because they could not be rendered: {"path", "reason"}. A stored
+    # earlier version of such an item is left as it was.
+    skips: list[dict] = field(default_factory=list)
+    # Items stored as plain text because they could not be rendered (unrenderable="text").
+    warnings: list[dict] = field(default_factory=list)
 
     def merge(self, other: UpsertResult) -> None:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.skips += other.skips
+        self.warnings += other.warnings
 
 
 def documents_upsert(
@@ -84,21 +90,28 @@ def documents_upsert(
     items: Iterable[DocumentInput],
     batch_size: int = 500,
     index: bool = True,
+    unrenderable: str = "skip",
 ) -> UpsertResult:
     """Insert new items, rewrite changed ones, leave unchanged ones untouched.
+
+    An item whose Markdown is over the render limits or time budget is skipped
+    (`unrenderable="skip"`, its stored version left as it was) or stored with its
+    text shown as plain text (`"text"`); either way it is reported in the result.
 
     Safe to run concurrently for the same project: rows are written with an
     INSERT ... ON CONFLICT upsert on (project, source, key).
     """
     result = UpsertResult()
     for batch in batched(items, batch_size):
-        result.merge(_upsert_batch(project=project, source=source, batch=batch, index=index))
+        result.merge(
+            _upsert_batch(project=project, source=source, batch=batch, index=index, unrenderable=unrenderable)
+        )
     return result
 
 
 @transaction.atomic
 def _upsert_batch(
-    *, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool
+    *, project: Project, source: str, batch: tuple[DocumentInput, ...], index: bool, unrenderable: str
 ) -> UpsertResult:
     by_key = {item.key: item for item in batch}  # last one wins if a source repeats a key
     existing = dict(
@@ -114,7 +127,17 @@ def _upsert_batch(
         to_write.append(_build_document(project=project, source=source, item=item, digest=digest))
     if not to_write:
         return result
-    _render_pending(to_write)
+    failed = _render_pending(to_write)
+    if failed and unrenderable == "text":
+        for doc, reason in failed:
+            doc.html = f'<pre class="plain">{html.escape(doc.body)}</pre>'
+            result.warnings.append({"path": doc.path or doc.key, "reason": f"{reason}; stored as plain text"})
+    elif failed:
+        result.skips += [{"path": doc.path or doc.key, "reason": reason} for doc, reason in failed]
+        unrendered = {id(doc) for doc, _ in failed}
+        to_write = [doc for doc in to_write if id(doc) not in unrendered]
+    if not to_write:
+        return result
     Document.objects.bulk_create(
         to_write,
         update_conflicts=True,
@@ -181,29 +204,22 @@ def _build_document(*, project: Project, source: str, item: DocumentInput, diges
     )
 
 
-def _render_pending(documents: list[Document]) -> None:
+def _render_pending(documents: list[Document]) -> list[tuple[Document, str]]:
+    """Fill in each document's html; answer those that could not be rendered, with the reason."""
     pending = [doc for doc in documents if doc.html is None]
-    bodies = [doc.body for doc in pending]
-    for doc, html in zip(pending, _render_many(bodies), strict=True):
-        doc.html = html
-
-
-def _render_many(bodies: list[str]) -> list[str]:
-    workers = min(4, os.cpu_count() or 1)
-    # Fork only from a plain single-threaded process: a daemonic Celery pool child may not
-    # have children, and forking beside other threads can inherit a held lock.
-    if (
-        len(bodies) >= PARALLEL_RENDER_MIN_ITEMS
-        and workers > 1
-        and not multiprocessing.current_process().daemon
-        and threading.active_count() == 1
-    ):
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return list(pool.map(render_markdown, bodies, chunksize=8))
-        except (OSError, BrokenProcessPool):
-            pass  # no processes to be had: render here instead
-    return [render_markdown(body) for body in bodies]
+    rendered = render_bodies(
+        [doc.body for doc in pending],
+        budget=settings.GLACIER_RENDER_BUDGET_SECONDS,
+        workers=min(4, os.cpu_count() or 1),
+        parallel=len(pending) >= PARALLEL_RENDER_MIN_ITEMS,
+    )
+    failed = []
+    for doc, outcome in zip(pending, rendered, strict=True):
+        if outcome.html is None:
+            failed.append((doc, outcome.reason))
+        else:
+            doc.html = outcome.html
+    return failed
 
 
 def _link_parents(*, project: Project, source: str, items: list[DocumentInput], pks: dict[str, int]) -> None:

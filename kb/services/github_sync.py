@@ -63,6 +63,10 @@ class _Tally:
         self.added += len(result.added)
         self.updated += len(result.updated)
         self.unchanged += result.unchanged
+        self.skips += result.skips
+        self.errors += [
+            {"item": w["path"], "error": w["reason"], "level": "warning"} for w in result.warnings
+        ]
 
 
 def github_sync(
@@ -182,7 +186,8 @@ def _store_page(
 ) -> None:
     """Store one page and advance the stream's high-water mark in the same transaction."""
     if inputs:
-        tally.add(documents_upsert(project=project, source=SOURCE, items=inputs))
+        # Anyone may open an issue: one over the render limits is kept, shown as plain text.
+        tally.add(documents_upsert(project=project, source=SOURCE, items=inputs, unrenderable="text"))
     state = GitHubSyncState.objects.select_for_update().get(project=project)
     since_field, page_field = f"{stream}_since", f"{stream}_page"
     current, current_page = getattr(state, since_field), getattr(state, page_field)

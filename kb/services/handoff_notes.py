@@ -36,7 +36,7 @@ from django.utils import timezone
 from kb.access import user_is_maintainer
 from kb.errors import ServiceError
 from kb.models import Document, Project
-from kb.rendering import FrontMatterError, derive_title, split_front_matter
+from kb.rendering import FrontMatterError, RenderError, check_renderable, derive_title, split_front_matter
 from kb.services import search_index
 from kb.services.documents import DocumentInput, documents_delete, documents_upsert
 from kb.utils import symlink_reason
@@ -82,6 +82,10 @@ def handoff_note_parse(text: str, *, fallback_title: str = "Handoff note") -> Pa
     except FrontMatterError as exc:
         raise HandoffNoteError(f"line {exc.line}: {exc}" if exc.line else str(exc), line=exc.line) from exc
     meta = parsed.front_matter
+    try:
+        check_renderable(parsed.body)
+    except RenderError as exc:
+        raise HandoffNoteError(f"the note cannot be shown: {exc}") from exc
 
     def line_of(key: str) -> int | None:
         for number, line in enumerate(text.splitlines()[: parsed.body_line_offset], start=1):
@@ -218,6 +222,8 @@ def handoff_note_save(
             )
         ],
     )
+    if result.skips:  # over the render time budget
+        raise HandoffNoteError(f"the note cannot be shown: {result.skips[0]['reason']}")
     document = Document.objects.get(project=project, source=SOURCE, key=key)
     wanted_readers = {successor.pk} if successor else set()
     if set(document.readers.values_list("pk", flat=True)) != wanted_readers:

@@ -134,7 +134,8 @@ def _store(sync_run: SyncRun, tree: LocalTree) -> list[dict]:
     )
     sync_run.added, sync_run.updated = len(result.added), len(result.updated)
     sync_run.unchanged, sync_run.deleted = result.unchanged, deleted
-    sync_run.skipped, sync_run.skips = len(tree.skips), tree.skips
+    skips = tree.skips + result.skips  # unreadable files, then files that could not be rendered
+    sync_run.skipped, sync_run.skips = len(skips), skips
     sync_run.cursor = {"head": tree.head_sha} if tree.head_sha else {}
     errors = [
         {"item": w["path"], "line": w["line"], "error": w["error"], "level": "warning"} for w in tree.warnings

@@ -3,26 +3,70 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
+from kb.rendering import atx_heading
+from kb.rendering import heading_slug as github_slug  # one slug rule: the ids the renderer gives
+
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_INLINE_LINK = re.compile(r"!?\[(?P<text>[^\]]*)\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
-_REFERENCE_DEF = re.compile(r"^\s{0,3}\[(?P<label>[^\]]+)\]:\s*<?(?P<target>\S+?)>?(?:\s+.*)?$")
-_HTML_HREF = re.compile(r"<a\s[^>]*href=[\"'](?P<target>[^\"']+)[\"']", re.I)
-_HTML_ANCHOR = re.compile(
-    r"<a\s[^>]*(?:name|id)=[\"'](?P<name>[^\"']+)[\"']|\sid=[\"'](?P<id>[^\"']+)[\"']", re.I
+# Every pattern here is linear in the text it scans (issue [6]: files are written by anyone):
+# a character class that excludes the construct's own opener stops at the next candidate
+# instead of rescanning the rest of the line from each one; comments and code spans are
+# found with str.find and a table of backtick runs instead of backtracking patterns.
+_BACKTICKS = re.compile(r"`+")
+_INLINE_LINK = re.compile(
+    r"!?\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<target>[^()\[\]\s<>]+)>?"
+    r"(?:\s+(?:\"[^\"()]*\"|'[^'()]*'))?\s*\)"
 )
-_ATX = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_REFERENCE_DEF = re.compile(r"^ {0,3}\[(?P<label>[^\[\]]+)\]:[ \t]*<?(?P<target>[^\s<>]+)>?(?:\s.*)?$")
+_HTML_HREF = re.compile(r"<a\s[^<>]*?href=[\"'](?P<target>[^\"'<>]+)[\"']", re.I)
+_HTML_ANCHOR = re.compile(
+    r"<a\s[^<>]*?(?:name|id)=[\"'](?P<name>[^\"'<>]+)[\"']|\sid=[\"'](?P<id>[^\"'<>]+)[\"']", re.I
+)
+
+
+def _without_comments(body: str) -> str:
+    """HTML comments blanked, their newlines kept (line numbers stay right); an unclosed one runs to the end."""
+    if "<!--" not in body:
+        return body
+    parts, position = [], 0
+    while (start := body.find("<!--", position)) != -1:
+        end = body.find("-->", start + 4)
+        end = len(body) if end == -1 else end + 3
+        parts += [body[position:start], "\n" * body.count("\n", start, end)]
+        position = end
+    parts.append(body[position:])
+    return "".join(parts)
+
+
+def _blank_code_spans(line: str) -> str:
+    """Code spans replaced by spaces: a run of n backticks opens one that the next run of n closes."""
+    if "`" not in line:
+        return line
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    next_same: list[int | None] = [None] * len(runs)
+    last_seen: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        next_same[index] = last_seen.get(length)
+        last_seen[length] = index
+    chars, index = list(line), 0
+    while index < len(runs):
+        closing = next_same[index]
+        if closing is None:
+            index += 1
+            continue
+        start, end = runs[index][0], runs[closing][1]
+        chars[start:end] = " " * (end - start)
+        index = closing + 1
+    return "".join(chars)
 
 
 def prose_lines(body: str) -> Iterator[tuple[int, str]]:
     """(1-based line number, text) for lines outside fenced code, with inline code blanked out."""
     in_fence: str | None = None
     # Comments are invisible to readers; keep their newlines so line numbers stay right.
-    body = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    body = _without_comments(body)
     for number, line in enumerate(body.splitlines(), start=1):
         fence = _FENCE.match(line)
         if fence:
@@ -35,7 +79,7 @@ def prose_lines(body: str) -> Iterator[tuple[int, str]]:
                 continue
         if in_fence is not None:
             continue
-        yield number, _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
+        yield number, _blank_code_spans(line)
 
 
 def links(body: str) -> Iterator[tuple[int, str]]:
@@ -54,21 +98,12 @@ def is_external(target: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target)) or target.startswith("//")
 
 
-def github_slug(heading: str) -> str:
-    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"<[^>]+>", "", heading)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = unicodedata.normalize("NFKC", text).strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
-
-
 def anchors(body: str, headings: tuple[str, ...] | list[str]) -> set[str]:
     """Every anchor a link may point at: heading slugs (with GitHub's -1, -2 for repeats) and HTML ids."""
     seen: dict[str, int] = {}
     result: set[str] = set()
     if not headings:
-        headings = [m.group(1) for _, line in prose_lines(body) if (m := _ATX.match(line))]
+        headings = [heading[1] for _, line in prose_lines(body) if (heading := atx_heading(line))]
     for heading in headings:
         slug = github_slug(heading)
         if slug in seen:
@@ -77,6 +112,6 @@ def anchors(body: str, headings: tuple[str, ...] | list[str]) -> set[str]:
         else:
             seen[slug] = 0
             result.add(slug)
-    for match in _HTML_ANCHOR.finditer(_HTML_COMMENT.sub("", body)):
+    for match in _HTML_ANCHOR.finditer(_without_comments(body)):
         result.add((match.group("name") or match.group("id")).lower())
     return result

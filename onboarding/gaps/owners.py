@@ -16,6 +16,7 @@ from datetime import timedelta
 import yaml
 from django.conf import settings
 
+from kb.yaml_safe import load_yaml
 from onboarding.gaps.base import DetectionContext, Finding, Suggestion, rule
 from onboarding.models import Area
 
@@ -35,11 +36,8 @@ class OwnersFile:
     unknown_aliases: set[str] = field(default_factory=set)  # "*-leads" names OWNERS_ALIASES no longer defines
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_yaml(text: str):
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader: the C build of SafeLoader)
+    return load_yaml(text)
 
 
 def _names(value, aliases: dict[str, set[str]]) -> set[str]:

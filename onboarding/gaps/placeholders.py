@@ -24,7 +24,7 @@ def find_placeholders(body: str) -> list[dict]:
             word = match.group(0)
             if word.lower() in _CASE_SENSITIVE and word != word.upper():
                 continue
-            if _MENTION.search(line[: match.start()]):
+            if _MENTION.search(line[max(0, match.start() - 40) : match.start()]):  # bounded: linear
                 continue  # "add a TODO", "the TODO list": talking about placeholders, not leaving one
             found.append({"line": number, "marker": word, "text": line.strip()[:200]})
             break

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from kb.yaml_safe import load_yaml
 from onboarding.parsers import ParseError, normalise_login
 
 ROLE_MAINTAINER, ROLE_APPROVER, ROLE_REVIEWER, ROLE_EMERITUS = (
@@ -184,7 +185,7 @@ def _person_from_row(
 
 def _parse_yaml(text: str, path: str) -> MaintainersFile | None:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError:
         return None
     keys = {"approvers": ROLE_APPROVER, "maintainers": ROLE_MAINTAINER, "reviewers": ROLE_REVIEWER,

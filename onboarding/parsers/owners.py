@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from kb.yaml_safe import compose_yaml
 from onboarding.parsers import ParseError, normalise_login
 
 LIST_KEYS = ("approvers", "reviewers", "emeritus_approvers", "required_reviewers", "labels")
@@ -78,7 +79,7 @@ class OwnersFile:
 
 def _compose(text: str, path: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return compose_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

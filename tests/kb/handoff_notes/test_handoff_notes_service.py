@@ -6,6 +6,7 @@ import os
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
 
 from kb.models import Document
 from kb.services.handoff_notes import (
@@ -184,3 +185,29 @@ def test_import_never_follows_a_symbolic_link(people, tmp_path, capsys):
     assert "inner.md" not in err  # a linked directory is not entered at all
     report = handoff_notes_import(project=people.project, directory=notes)
     assert sorted(skip["path"] for skip in report.skipped) == ["alias.md", "passwd.txt", "secret.md"]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("[" * 60_000 + "x" + "]" * 60_000, "too much Markdown markup"),
+        (
+            "---\n"
+            + "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{chr(98 + n)}: &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 9) + "]\n"
+                for n in range(8)
+            )
+            + "---\nbody\n",
+            "aliases expand",
+        ),
+        ("---\n" + "[" * 10_000 + "\n---\nbody\n", "nested deeper"),
+    ],
+    ids=["markup", "billion-laughs", "deep-front-matter"],
+)
+def test_bomb_notes_are_a_400_with_the_reason(people, body, message):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {people.token(people.maintainer)}")
+    response = api.post("/api/handoff-notes/", {"project": "widgets", "body": body}, format="json")
+    assert response.status_code == 400, response.content
+    assert message in str(response.json()), response.json()

@@ -12,7 +12,7 @@ def test_big_batches_render_in_parallel_with_the_same_sanitised_result(monkeypat
     monkeypatch.setattr(documents, "PARALLEL_RENDER_MIN_ITEMS", 5)
     items = [
         DocumentInput(
-            kind="doc", key=f"p{n}.md", title=f"P{n}", body=f"# P{n}\n\n<script>x()</script>**bold {n}**"
+            kind="doc", key=f"p{n}.md", title=f"P{n}", body=f"# P{n}\n\n<script>x()</script>\n\n**bold {n}**"
         )
         for n in range(12)
     ]

@@ -111,11 +111,13 @@ def test_front_matter_errors_are_recorded_and_the_document_kept(tmp_path):
 def test_hostile_html_is_sanitised(tmp_path):
     (tmp_path / "evil").mkdir()
     (tmp_path / "evil" / "x.md").write_text(
-        "# Evil\n\n<script>alert(1)</script>\n<img src=x onerror=alert(2)>\n[link](javascript:alert(3))\n"
+        "# Evil\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[link](javascript:alert(3))\n"
     )
     sync_target(str(tmp_path / "evil"))
     html = Document.objects.get(key="x.md").html
-    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+    assert "<script" not in html and "onerror" not in html
+    # markdown-it refuses the javascript: link, leaving its text as text: no link is made.
+    assert "href=" not in html and "[link](javascript:alert(3))" in html
     snippet = search_run(user=None, query="alert").hits[0].highlights
     assert "<script" not in snippet and "onerror" not in snippet
 
@@ -248,7 +250,11 @@ def test_one_transaction_indexes_in_one_write(tmp_path, monkeypatch):
     monkeypatch.setattr(backend, "index", lambda entries: writes.append(1) or original(entries))
     from kb.services import documents
 
-    monkeypatch.setattr(documents.documents_upsert, "__kwdefaults__", {"batch_size": 5, "index": True})
+    monkeypatch.setattr(
+        documents.documents_upsert,
+        "__kwdefaults__",
+        {**documents.documents_upsert.__kwdefaults__, "batch_size": 5},
+    )
     run = sync_target(str(repo.path))
     assert run.added == 16 and writes == [1]
     assert backend.status()["documents"] == 16
@@ -397,3 +403,31 @@ def test_what_the_policy_checked_as_a_url_is_cloned_never_read_as_a_path(tmp_pat
     assert calls == [
         (["clone", "--quiet", "--", url, str(sync.settings.GLACIER_REPOS_DIR / "odd")], ("https", "ssh"))
     ]
+
+
+def test_a_file_over_the_render_limits_is_skipped_with_its_reason_and_keeps_its_last_version(tmp_path):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "good.md").write_text("# Good\n\nfine\n")
+    (tmp_path / "proj" / "bomb.md").write_text("# Bomb\n\nharmless for now\n")
+    first = sync_target(str(tmp_path / "proj"))
+    assert first.added == 2
+    (tmp_path / "proj" / "bomb.md").write_text("[" * 200_000 + "x" + "]" * 200_000)
+    (tmp_path / "proj" / "good.md").write_text("# Good\n\nbetter\n")
+    run = sync_target(str(tmp_path / "proj"))
+    assert (run.status, run.updated, run.skipped) == (SyncRun.Status.SUCCEEDED, 1, 1)
+    [skip] = run.skips
+    assert skip["path"] == "bomb.md" and "too much Markdown markup" in skip["reason"]
+    assert Document.objects.get(key="bomb.md").body == "# Bomb\n\nharmless for now\n"
+    assert "better" in Document.objects.get(key="good.md").html
+
+
+def test_a_file_over_the_render_time_budget_is_skipped_and_the_rest_stored(tmp_path, settings):
+    settings.GLACIER_RENDER_BUDGET_SECONDS = 0.3
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "slow.md").write_text("![" * 19_000)  # within the markup limit, seconds of work
+    for n in range(3):
+        (tmp_path / "proj" / f"p{n}.md").write_text(f"# P{n}\n")
+    run = sync_target(str(tmp_path / "proj"))
+    assert (run.status, run.added, run.skipped) == (SyncRun.Status.SUCCEEDED, 3, 1)
+    assert run.skips[0]["path"] == "slow.md" and "time budget" in run.skips[0]["reason"]
+    assert not Document.objects.filter(key="slow.md").exists()
