@@ -18,23 +18,14 @@ from kb.services.sync_runs import INTERRUPTED_MESSAGE
 from tests.conftest import require_service
 from tests.kb.factories import UserFactory
 from tests.kb.gitrepo import docs_repo
+from tests.search_backends import each_search_backend  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BACKENDS = [
-    pytest.param("kb.search.backends.whoosh", id="whoosh"),
-    pytest.param("kb.search.backends.postgres", id="postgres", marks=pytest.mark.services),
-]
 
-
-@pytest.fixture(params=BACKENDS)
-def search_backend(request, settings, tmp_path):
-    if request.param.endswith("postgres"):
-        require_service("postgres")
-    settings.GLACIER_SEARCH_BACKENDS = {
-        "default": {"BACKEND": request.param, "INDEX_DIR": str(tmp_path / "ix")}
-    }
-    reset_search_backends()
+@pytest.fixture
+def search_backend(each_search_backend):  # noqa: F811 (the imported fixture, requested by name)
+    """The backend each_search_backend selected (Whoosh, and PostgreSQL in the services run)."""
     return get_search_backend()
 
 
