@@ -98,7 +98,7 @@ def test_sigkill_mid_render_leaves_no_worker_and_no_lock(tmp_path):
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
 
-    lock = tmp_path / "repos" / ".locks" / "project-1.lock"
+    lock = tmp_path / "repos" / ".locks" / "project-1-local.lock"  # kb.services.sync_runs.project_lock
     assert lock.exists()
     assert wait_until(lambda: lock_is_free(lock), LIVENESS_SECONDS), "a dead sync's workers hold the lock"
     assert wait_until(lambda: not any(alive(pid) for pid in workers), LIVENESS_SECONDS), "workers outlived it"
