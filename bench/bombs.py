@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -192,6 +193,9 @@ def main() -> None:
     parser.add_argument("--skip-sync", action="store_true", help="time the bombs alone only")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A throw-away key: settings refuse to start without one outside DEBUG (and DEBUG would
+    # slow the ORM down with query logging).
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
     import django
 
     django.setup()

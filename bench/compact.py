@@ -21,6 +21,7 @@ import os
 import random
 import re
 import resource
+import secrets
 import shutil
 import statistics
 import sys
@@ -62,6 +63,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A throw-away key: settings refuse to start without one outside DEBUG (and DEBUG would
+    # slow the ORM down with query logging).
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -28,6 +29,9 @@ os.environ["GLACIER_INDEX_DIR"] = f"{TMP}/index"
 os.environ["GLACIER_VAR_DIR"] = TMP
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A throw-away key: settings refuse to start without one outside DEBUG (and DEBUG would
+# slow the ORM down with query logging).
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
 
 import django  # noqa: E402
 

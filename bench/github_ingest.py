@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -42,6 +43,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
     os.environ["GLACIER_INDEX_DIR"] = str(scratch / "index")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A throw-away key: settings refuse to start without one outside DEBUG (and DEBUG would
+    # slow the ORM down with query logging).
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
     import django
 
     django.setup()

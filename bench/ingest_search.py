@@ -18,6 +18,7 @@ import argparse
 import os
 import random
 import re
+import secrets
 import shutil
 import statistics
 import sys
@@ -75,6 +76,9 @@ def main() -> int:
         os.environ["GLACIER_SEARCH_BACKEND"] = "kb.search.backends.postgres"
         print(f"Backend: PostgreSQL full-text search in the scratch database {scratch_db}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A throw-away key: settings refuse to start without one outside DEBUG (and DEBUG would
+    # slow the ORM down with query logging).
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
     (workdir / "var").mkdir(parents=True)
     sys.path.insert(0, str(REPO_ROOT))
     try:

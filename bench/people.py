@@ -29,6 +29,7 @@ import os
 import random
 import re
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,9 @@ os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'bench.sqlite3'}"
 os.environ["GLACIER_VAR_DIR"] = str(TMP / "var")
 os.environ["GLACIER_INDEX_DIR"] = str(TMP / "index")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A throw-away key: settings refuse to start without one outside DEBUG (and DEBUG would
+# slow the ORM down with query logging).
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
 sys.path.insert(0, str(ROOT))
 
 import django  # noqa: E402

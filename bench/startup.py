@@ -33,6 +33,7 @@ import argparse
 import os
 import re
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
@@ -74,6 +75,8 @@ def scratch_env(tmp: Path) -> dict[str, str]:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env["GLACIER_VAR_DIR"] = str(tmp / "var")
     env["GLACIER_INDEX_DIR"] = str(tmp / "index")
+    # Settings refuse to start outside DEBUG without a key; DEBUG itself would change what is timed.
+    env.setdefault("DJANGO_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
     env["PYTHONPATH"] = os.pathsep.join([str(tmp), str(ROOT)])
     env.pop("PYTHONIMPORTTIME", None)
     # Bytecode cached as a user's Python does (a shell with PYTHONDONTWRITEBYTECODE would
