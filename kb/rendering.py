@@ -239,6 +239,14 @@ def render_markdown(text: str) -> str:
     return sanitize_html(_parsers()[allow_html].render(text))
 
 
+def markdown_tokens(text: str):
+    """markdown-it-py's token stream for `text`: the one Markdown parser behind rendering,
+    headings, links and every scanner. `token.map` holds 0-based [first, last) lines of `text`.
+    Raises RenderError for a document over the limits."""
+    check_renderable(text)
+    return _parsers()[raw_html_depth(text) <= MAX_HTML_DEPTH].parse(text)
+
+
 def sanitize_html(html: str) -> str:
     return nh3.clean(
         html,
