@@ -1,9 +1,9 @@
-from kb.models.core import Document, Project, ProjectMembership, SearchQuery, SyncRun
+from kb.models.core import Document, DocumentLink, Project, ProjectMembership, SearchQuery, SyncRun
 from kb.models.github import GitHubSyncState, WebhookDelivery
 from kb.models.glacier import CompactionRun, GlacierPage, GlacierRevision, Topic, TopicPin
 from kb.models.search import SearchEntry, SearchWord
 
 __all__ = [
-    "CompactionRun", "Document", "GitHubSyncState", "GlacierPage", "GlacierRevision", "Project", "ProjectMembership",
+    "CompactionRun", "Document", "DocumentLink", "GitHubSyncState", "GlacierPage", "GlacierRevision", "Project", "ProjectMembership",
     "SearchEntry", "SearchQuery", "SearchWord", "SyncRun", "Topic", "TopicPin", "WebhookDelivery",
 ]  # fmt: skip

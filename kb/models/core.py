@@ -71,6 +71,24 @@ class Document(models.Model):
         GITHUB = "github", "GitHub API"
         NOTES = "notes", "Handoff notes"
 
+    class Genre(models.TextChoices):
+        CONCEPT = "concept", "Concept guide"
+        TASK = "task", "How-to"
+        REFERENCE = "reference", "Reference"
+        GENERATED_REFERENCE = "generated-reference", "Generated reference"
+        DECISION_RECORD = "decision-record", "Decision record"
+        MEETING_NOTES = "meeting-notes", "Meeting notes"
+        RELEASE_NOTES = "release-notes", "Release notes"
+        GOVERNANCE = "governance", "Governance"
+        COMMUNITY_HEALTH = "community-health", "Community health"
+        TEMPLATE = "template", "Template"
+        OWNERSHIP = "ownership", "Ownership"
+        OTHER = "other", "Other"
+
+    class Lifecycle(models.TextChoices):
+        CURRENT = "current", "Current"
+        ARCHIVED = "archived", "Archived"
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.LOCAL)
@@ -91,6 +109,19 @@ class Document(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
+    # The document model (kb.documents.analysis), computed once per content hash at ingest and
+    # read by glaciers, gaps, search, onboarding and people alike.
+    genre = models.CharField(max_length=32, choices=Genre.choices, default=Genre.OTHER, db_index=True)
+    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.CURRENT)
+    # BCP 47-style code of the text's language ("en", "zh", "pt-br"); translations are not primary.
+    language = models.CharField(max_length=16, default="en")
+    # For decision records: {"status", "status_raw", "date", "authors", "approvers", "supersedes",
+    # "superseded_by", "why": {"motivation": ..., ...}, "source": "kep.yaml" | "front matter" | ...}.
+    decision = models.JSONField(null=True, blank=True)
+    # The heading tree: [{"level", "title", "anchor", "anchors", "line"}], lines of the original file.
+    sections = models.JSONField(default=list, blank=True)
+    # kb.documents.analysis.ANALYSIS_VERSION when this row was analysed; `kb reindex` re-analyses older rows.
+    analysis_version = models.PositiveSmallIntegerField(default=0)
     # Private documents (handoff notes) are readable by the project's maintainers,
     # the author and the listed readers only.
     is_private = models.BooleanField(default=False)
@@ -117,6 +148,46 @@ class Document(models.Model):
     @property
     def search_uid(self) -> str:
         return f"doc:{self.pk}"
+
+
+class DocumentLink(models.Model):
+    """A relative link or image in a document, resolved against the same project's files.
+
+    Written by kb.services.document_links from what the analysis found; `target` is set when
+    the link resolves to a stored document, so a document's backlinks are `links_in`.
+    """
+
+    class Kind(models.TextChoices):
+        LINK = "link", "Link"
+        IMAGE = "image", "Image"
+
+    class Status(models.TextChoices):
+        RESOLVED = "resolved", "Resolves to a document"
+        FILE = "file", "Resolves to a repository file"
+        BROKEN = "broken", "Target missing"
+        BROKEN_ANCHOR = "broken-anchor", "Anchor missing"
+        EXTERNAL = "external", "External"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="links_in"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LINK)
+    status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
+    href = models.CharField(max_length=2000, help_text="The link as written")
+    # Repository-relative path the link points to ("" for a same-page anchor or an external link).
+    target_path = models.CharField(max_length=500, blank=True)
+    anchor = models.CharField(max_length=500, blank=True)
+    # 1-based line in the original file, front matter included.
+    line = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["source", "line"]
+        indexes = [models.Index(fields=["project", "target_path"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.line} -> {self.href}"
 
 
 class SyncRun(models.Model):
