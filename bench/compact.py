@@ -239,7 +239,7 @@ def load_corpus(corpus: Path):
                 kind="owners" if path.name in OWNER_NAMES else "doc",
                 key=rel,
                 path=rel,
-                title=derive_title(front_matter={}, headings_text=body, fallback=path.name),
+                title=derive_title(front_matter={}, body=body, fallback=path.name),
                 body=body,
                 last_changed_at=changed or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC),
                 authors=authors,

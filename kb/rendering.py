@@ -101,28 +101,37 @@ def split_front_matter(text: str) -> ParsedMarkdown:
 
 
 def extract_headings(text: str) -> list[str]:
-    """ATX headings outside fenced code blocks, in order."""
-    headings, in_fence = [], False
-    for line in text.splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        heading = atx_heading(line)
-        if heading:
-            headings.append(_strip_inline_markup(heading[1]))
-    return headings
+    """Headings (ATX and setext, outside code), in order, as plain text."""
+    return [heading for _level, heading in heading_texts(text)]
 
 
-def derive_title(*, front_matter: dict, headings_text: str, fallback: str) -> str:
+def heading_texts(text: str) -> list[tuple[int, str]]:
+    """(level, plain text) of every heading, read from the one parser's tokens; [] for a
+    document over the render limits."""
+    try:
+        tokens = markdown_tokens(text)
+    except RenderError:
+        return []
+    found = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            inline = tokens[index + 1]
+            words = "".join(
+                child.content for child in inline.children or () if child.type in {"text", "code_inline"}
+            )
+            found.append((int(token.tag[1]), words.strip()))
+    return found
+
+
+def derive_title(*, front_matter: dict, body: str, fallback: str) -> str:
+    """Front matter's title, else the first level-1 heading (ATX or setext; never a "# comment"
+    inside fenced code), else `fallback`."""
     title = front_matter.get("title") if front_matter else None
     if isinstance(title, str) and title.strip():
         return title.strip()[:500]
-    for line in headings_text.splitlines():
-        heading = atx_heading(line)
-        if heading and heading[0] == 1:
-            return _strip_inline_markup(heading[1])[:500]
+    for level, text in heading_texts(body):
+        if level == 1 and text:
+            return text[:500]
     return fallback[:500]
 
 

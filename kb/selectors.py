@@ -43,12 +43,26 @@ def project_get(*, user, slug: str) -> Project | None:
     return project_list_with_stats(user=user).filter(slug=slug).first()
 
 
-def document_list(*, user, project: str | None = None, kind: str | None = None) -> QuerySet[Document]:
+def document_list(
+    *,
+    user,
+    project: str | None = None,
+    kind: str | None = None,
+    genre: str | None = None,
+    lifecycle: str | None = None,
+    language: str | None = None,
+) -> QuerySet[Document]:
     qs = Document.objects.filter(visible_documents_q(user)).select_related("project").distinct()
     if project:
         qs = qs.filter(project__slug=project)
     if kind:
         qs = qs.filter(kind=kind)
+    if genre:
+        qs = qs.filter(genre=genre)
+    if lifecycle:
+        qs = qs.filter(lifecycle=lifecycle)
+    if language:
+        qs = qs.filter(language=language)
     return qs.order_by("project__name", "kind", "key")
 
 

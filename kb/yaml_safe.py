@@ -120,5 +120,8 @@ def load_yaml(text: str, **limits) -> object:
     constructor = _BoundedSafeLoader("", {})
     try:
         return constructor.construct_document(node)
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A scalar YAML resolves but Python cannot build ("date: 2020-13-45") is a YAML error too.
+        raise yaml.constructor.ConstructorError(None, None, f"invalid value: {exc}", node.start_mark) from exc
     finally:
         constructor.dispose()

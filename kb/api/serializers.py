@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from kb.documents.decisions import STATUSES
 from kb.models import Document, Project, SyncRun
 from kb.services.repository_policy import RepositoryPolicyError, repository_validate
 from kb.services.search import MAX_QUERY_LENGTH
@@ -77,14 +78,39 @@ class SyncQueuedSerializer(serializers.Serializer):
 class DocumentFilterSerializer(serializers.Serializer):
     project = serializers.SlugField(required=False, help_text="Project slug")
     kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
+    genre = serializers.ChoiceField(choices=Document.Genre.choices, required=False)
+    lifecycle = serializers.ChoiceField(choices=Document.Lifecycle.choices, required=False)
+    language = serializers.CharField(max_length=16, required=False, help_text='Language code, e.g. "en"')
+
+
+class DecisionSerializer(serializers.Serializer):
+    """What a decision record decided: the project's own status word and its normalised form."""
+
+    status = serializers.ChoiceField(choices=STATUSES)
+    status_raw = serializers.CharField()
+    date = serializers.CharField(allow_null=True)
+    number = serializers.CharField(allow_null=True, required=False)
+    authors = serializers.ListField(child=serializers.CharField())
+    owners = serializers.ListField(child=serializers.CharField())
+    approvers = serializers.ListField(child=serializers.CharField())
+    supersedes = serializers.ListField(child=serializers.CharField())
+    superseded_by = serializers.ListField(child=serializers.CharField())
+    stage = serializers.CharField(allow_null=True, required=False)
+    milestone = serializers.CharField(allow_null=True, required=False)
+    why = serializers.DictField(child=serializers.CharField(), help_text="motivation, goals, alternatives...")
+    source = serializers.CharField(help_text="kep.yaml, front matter, status line or status section")
 
 
 class DocumentListSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    decision = DecisionSerializer(allow_null=True, read_only=True, help_text="null unless a decision record")
 
     class Meta:
         model = Document
-        fields = ["id", "project", "kind", "source", "key", "path", "title", "url", "last_changed_at"]
+        fields = [
+            "id", "project", "kind", "source", "key", "path", "title", "url", "last_changed_at",
+            "genre", "lifecycle", "language", "decision",
+        ]  # fmt: skip
 
 
 class DocumentDetailSerializer(DocumentListSerializer):

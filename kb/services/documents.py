@@ -18,6 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
+from kb.documents.analysis import ANALYSIS_VERSION, analyse
 from kb.models import Document, Project
 from kb.render_pool import render_bodies
 from kb.rendering import extract_headings
@@ -25,12 +26,15 @@ from kb.safe_links import safe_url_or_blank
 from kb.services import search_index
 from kb.utils import batched
 
+# The document model's fields, written with every changed row (kb.documents.analysis).
+ANALYSIS_FIELDS = ["genre", "lifecycle", "language", "decision", "sections", "analysis_version"]
 # Rendering Markdown is the slowest step of a first sync; big batches use the other cores.
 PARALLEL_RENDER_MIN_ITEMS = 200
 
 UPSERT_FIELDS = [
     "kind", "path", "title", "body", "html", "headings", "sha256", "url", "last_changed_at",
     "authors", "metadata", "is_private", "created_by", "updated_at",
+    *ANALYSIS_FIELDS,
 ]  # fmt: skip
 
 
@@ -183,7 +187,14 @@ def documents_delete(*, document_ids: list[int]) -> int:
 
 def _build_document(*, project: Project, source: str, item: DocumentInput, digest: str) -> Document:
     headings = item.headings if item.headings is not None else extract_headings(item.body)
+    analysis = analyse(path=item.path or item.key, kind=item.kind, body=item.body, metadata=item.metadata)
     return Document(
+        genre=analysis.genre,
+        lifecycle=analysis.lifecycle,
+        language=analysis.language,
+        decision=analysis.decision,
+        sections=analysis.sections,
+        analysis_version=ANALYSIS_VERSION,
         project=project,
         source=source,
         key=item.key,
@@ -237,3 +248,24 @@ def _link_parents(*, project: Project, source: str, items: list[DocumentInput], 
             children_of.setdefault(parents[parent_key], []).append(pks[key])
     for parent_pk, child_pks in children_of.items():  # one UPDATE per parent, not per child
         Document.objects.filter(pk__in=child_pks).update(parent_id=parent_pk)
+
+
+def documents_reanalyse(*, project: Project | None = None, batch_size: int = 500) -> int:
+    """Re-analyse stored rows analysed by an older version of kb.documents.analysis (an upgrade
+    of an existing installation); rows already analysed by this version are not read. Answers
+    the ids of the rows whose document model changed, which the caller re-indexes."""
+    stale = Document.objects.filter(analysis_version__lt=ANALYSIS_VERSION)
+    if project is not None:
+        stale = stale.filter(project=project)
+    changed: list[int] = []
+    for chunk in batched(stale.values_list("pk", flat=True).iterator(), batch_size):
+        rows = list(Document.objects.filter(pk__in=chunk).only("pk", "kind", "key", "path", "body", "metadata"))
+        for row in rows:
+            analysis = analyse(path=row.path or row.key, kind=row.kind, body=row.body, metadata=row.metadata)
+            row.genre, row.lifecycle, row.language = analysis.genre, analysis.lifecycle, analysis.language
+            row.decision, row.sections = analysis.decision, analysis.sections
+            row.analysis_version = ANALYSIS_VERSION
+        with transaction.atomic():
+            Document.objects.bulk_update(rows, ANALYSIS_FIELDS, batch_size=batch_size)
+        changed += [row.pk for row in rows]
+    return changed

@@ -30,17 +30,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from kb.models import Document, GitHubSyncState, Project, SyncRun
-from kb.rendering import FrontMatterError, derive_title, split_front_matter
 from kb.services.documents import DocumentInput, UpsertResult, documents_delete_missing, documents_upsert
 from kb.services.sync_runs import project_lock, run_index_repair, runs_interrupted_fail
 from kb.signals import sync_finished
+from kb.sources.base import classify_path, document_input, read_sidecar, sidecars_for
 from kb.sources.github import (
     GitHubClient,
     GitHubError,
     Page,
     RateLimited,
     RetryPolicy,
-    is_document_path,
 )
 
 logger = logging.getLogger(__name__)
@@ -230,7 +229,7 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
         return
     tree = client.tree(repo, tree_sha)
     stored = {
-        key: (meta or {}).get("blob_sha")
+        key: _blob_marks(meta or {})
         for key, meta in Document.objects.filter(
             project=project, source=SOURCE, kind__in=DOC_KINDS
         ).values_list("key", "metadata")
@@ -240,12 +239,14 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
     keep: set[str] = set()
     inputs: list[DocumentInput] = []
     fetch_failed = False
+    blob_of = {entry.path: entry.sha for entry in tree.files}
     for entry in tree.files:
-        kind = is_document_path(entry.path)
-        if kind is None:
+        if classify_path(entry.path) is None:
             continue
         keep.add(entry.path)
-        if stored.get(entry.path) == entry.sha:
+        sidecar_paths = sidecars_for(entry.path, listed=set(blob_of))
+        marks = (entry.sha, {name: blob_of[path] for name, path in sidecar_paths.items()})
+        if stored.get(entry.path) == marks:
             tally.unchanged += 1
             continue
         earlier = previous_skips.get(entry.path)
@@ -258,6 +259,7 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
         else:
             try:
                 blob = client.blob_text(repo, entry.sha)
+                sidecars = _read_sidecars(client=client, repo=repo, paths=sidecar_paths, blob_of=blob_of, tally=tally)
             except RateLimited:
                 raise
             except GitHubError as exc:
@@ -269,9 +271,17 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
             skipped_blobs[entry.path] = {"sha": entry.sha, "reason": reason}
             tally.skips.append({"path": entry.path, "reason": reason})
             continue
-        inputs.append(
-            _doc_input(kind=kind, path=entry.path, sha=entry.sha, text=blob.text, repo=repo, tally=tally)
+        item, warnings = document_input(
+            path=entry.path,
+            text=blob.text,
+            size=entry.size,
+            url=f"{repo.html_url}/blob/{repo.default_branch}/{entry.path}",
+            metadata={"blob_sha": entry.sha, "sidecar_blobs": marks[1]} if marks[1] else {"blob_sha": entry.sha},
+            sidecars=sidecars,
         )
+        # Keep the whole file as text; a broken header is reported, not fatal.
+        tally.errors += [{"item": w["path"], "error": f"line {w['line']}: {w['error']}"} for w in warnings]
+        inputs.append(item)
     with transaction.atomic():
         if inputs:
             tally.add(documents_upsert(project=project, source=SOURCE, items=inputs))
@@ -353,23 +363,20 @@ def comment_input(comment, *, issue_titles: dict[int, str] | None = None) -> Doc
     )
 
 
-def _doc_input(*, kind: str, path: str, sha: str, text: str, repo, tally: _Tally) -> DocumentInput:
-    front_matter, body = {}, text
-    try:
-        parsed = split_front_matter(text)
-        front_matter, body = parsed.front_matter, parsed.body
-    except FrontMatterError as exc:
-        # Keep the whole file as text; the broken header is reported, not fatal.
-        tally.errors.append({"item": path, "error": f"line {exc.line}: {exc}"})
-    return DocumentInput(
-        kind=kind,
-        key=path,
-        path=path,
-        title=derive_title(front_matter=front_matter, headings_text=body, fallback=path.rsplit("/", 1)[-1]),
-        body=body,
-        url=f"{repo.html_url}/blob/{repo.default_branch}/{path}",
-        metadata={"blob_sha": sha, "front_matter": _jsonable(front_matter)},
-    )
+def _blob_marks(metadata: dict) -> tuple[str | None, dict]:
+    """What a stored document was read from: its blob and its sidecars' blobs."""
+    return metadata.get("blob_sha"), metadata.get("sidecar_blobs") or {}
+
+
+def _read_sidecars(*, client, repo, paths: dict[str, str], blob_of: dict[str, str], tally: _Tally) -> dict:
+    found = {}
+    for name, path in paths.items():
+        data, problem = read_sidecar(name, client.blob_text(repo, blob_of[path]).text)
+        if data is None:
+            tally.errors.append({"item": path, "error": f"{name} not read: {problem}"})
+        else:
+            found[name] = data
+    return found
 
 
 # bookkeeping -------------------------------------------------------------
@@ -431,13 +438,3 @@ def _inside_celery_worker() -> bool:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)

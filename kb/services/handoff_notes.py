@@ -127,7 +127,7 @@ def handoff_note_parse(text: str, *, fallback_title: str = "Handoff note") -> Pa
             line=line_of("private"),
         )
     return ParsedNote(
-        title=derive_title(front_matter=meta, headings_text=parsed.body, fallback=fallback_title),
+        title=derive_title(front_matter=meta, body=parsed.body, fallback=fallback_title),
         body=parsed.body,
         area=text_field("area"),
         successor=text_field("successor"),

@@ -26,7 +26,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import PurePosixPath
 
 import requests
 from django.conf import settings
@@ -36,6 +35,8 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
+from kb.sources.base import decode_file
+
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 100
@@ -43,8 +44,6 @@ PER_PAGE = 100
 # so every keyset request steps back a second; the overlap is absorbed by the idempotent upsert.
 SINCE_OVERLAP = timedelta(seconds=1)
 DEFAULT_SECONDARY_WAIT = 60  # seconds, when a secondary limit names no Retry-After
-DOC_SUFFIXES = {".md", ".markdown", ".mdown", ".txt", ".rst"}
-OWNERS_NAMES = {"OWNERS", "OWNERS_ALIASES", "CODEOWNERS", "MAINTAINERS", "MAINTAINERS.md"}
 
 
 class GitHubError(Exception):
@@ -341,25 +340,9 @@ def _retry_after_seconds(value: str) -> float:
 
 
 def decode_text(data: bytes) -> BlobText:
-    """The same skip rules as a local checkout: binary, too large, not UTF-8."""
-    if len(data) > settings.GLACIER_MAX_FILE_BYTES:
-        return BlobText(None, f"too large ({len(data)} bytes > {settings.GLACIER_MAX_FILE_BYTES})")
-    if b"\0" in data[:8192]:
-        return BlobText(None, "binary file")
-    try:
-        return BlobText(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return BlobText(None, f"not valid UTF-8 (byte {exc.start})")
-
-
-def is_document_path(path: str) -> str | None:
-    """The Document kind a repository path is ingested as ("doc" or "owners"), or None to ignore it."""
-    name = PurePosixPath(path).name
-    if name in OWNERS_NAMES:
-        return "owners"
-    if PurePosixPath(name).suffix.lower() in DOC_SUFFIXES:
-        return "doc"
-    return None
+    """The same skip rules as a local checkout (kb.sources.base.decode_file)."""
+    decoded = decode_file(data, max_bytes=settings.GLACIER_MAX_FILE_BYTES)
+    return BlobText(decoded.text, decoded.skip_reason)
 
 
 def _iso(moment: datetime) -> str:

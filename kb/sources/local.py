@@ -16,32 +16,27 @@ that cannot leak a file from outside the tree (the issue found /etc/passwd).
 from __future__ import annotations
 
 import errno
-import html
-import json
 import os
-import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from kb.rendering import FrontMatterError, derive_title, extract_headings, split_front_matter
 from kb.services.documents import DocumentInput
+from kb.sources.base import (
+    SKIP_DIRS,
+    RepositoryFile,
+    classify_path,
+    decode_file,
+    document_input,
+    is_sidecar,
+    read_sidecar,
+    sidecars_for,
+)
 from kb.sources.git import GitError, is_git_repository, iter_commits
 from kb.sources.git import head_sha as git_head_sha
 from kb.utils import symlink_reason
-
-MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
-TEXT_SUFFIXES = {".txt", ".rst"}
-# Extension-less files that are prose by convention.
-TEXT_NAMES = {
-    "README", "CONTRIBUTING", "CONTRIBUTORS", "AUTHORS", "CHANGELOG", "CHANGES", "HISTORY", "NEWS",
-    "NOTICE", "LICENSE", "COPYING", "SECURITY", "CODE_OF_CONDUCT", "GOVERNANCE", "INSTALL", "SUPPORT",
-}  # fmt: skip
-OWNERS_NAMES = {"OWNERS", "OWNERS_ALIASES", "CODEOWNERS", "MAINTAINERS"}
-SKIP_DIRS = {".git", "node_modules", "vendor", ".hg", ".svn", "__pycache__", ".venv", ".tox"}
-BINARY_SNIFF_BYTES = 8192
 
 # progress(done, total, path): called after each candidate file is handled.
 Progress = Callable[[int, int, str], None]
@@ -63,86 +58,91 @@ class LocalTree:
     items: list[DocumentInput] = field(default_factory=list)
     skips: list[dict] = field(default_factory=list)  # {"path", "reason"}
     warnings: list[dict] = field(default_factory=list)  # {"path", "line", "error"}
+    # Every file of the checkout (documents or not), for link resolution: {path: RepositoryFile}.
+    files: dict[str, RepositoryFile] = field(default_factory=dict)
     head_sha: str | None = None
     has_git: bool = False
     candidates: int = 0
 
 
-def classify(relative_path: str) -> tuple[str, str] | None:
-    """(kind, format) for a file we ingest, or None for a file we ignore.
-
-    format is "markdown", "text" or "owners".
-    """
-    name = PurePosixPath(relative_path).name
-    stem, suffix = os.path.splitext(name)
-    if stem.upper() in OWNERS_NAMES and suffix.lower() in {"", ".md", ".txt"}:
-        return "owners", "markdown" if suffix.lower() == ".md" else "owners"
-    if suffix.lower() in MARKDOWN_SUFFIXES:
-        return "doc", "markdown"
-    if suffix.lower() in TEXT_SUFFIXES:
-        return "doc", "text"
-    if not suffix and name.upper() in TEXT_NAMES:
-        return "doc", "text"
-    return None
+# Kept under its old name for callers that only ask whether a path is ingested.
+classify = classify_path
 
 
 def read_local_tree(root: Path, *, max_bytes: int, progress: Progress | None = None) -> LocalTree:
     root = Path(root).resolve()
     tree = LocalTree(root=root, has_git=is_git_repository(root))
-    paths = sorted(_candidate_paths(root, use_git=tree.has_git, skips=tree.skips))
+    tree.files = _listed_files(root, use_git=tree.has_git)
+    paths = []
+    for relative in sorted(tree.files):
+        if not (classify_path(relative) or is_sidecar(relative)):
+            continue
+        link = symlink_reason(root, relative)
+        if link:
+            tree.skips.append({"path": relative, "reason": link})
+        elif not is_sidecar(relative):
+            paths.append(relative)
     tree.candidates = len(paths)
     histories: dict[str, FileHistory] = {}
     if tree.has_git:
         tree.head_sha = git_head_sha(root)
         if tree.head_sha:
             histories = _histories(root, wanted=set(paths))
+    listed = set(tree.files)
     for done, relative in enumerate(paths, start=1):
-        _read_one(tree, relative, histories.get(relative), max_bytes=max_bytes)
+        _read_one(tree, relative, histories.get(relative), max_bytes=max_bytes, listed=listed)
         if progress:
             progress(done, len(paths), relative)
     return tree
 
 
-def _candidate_paths(root: Path, *, use_git: bool, skips: list[dict]) -> Iterator[str]:
-    """Files worth reading, as paths relative to `root`; symbolic links go to `skips` instead."""
-    if use_git:
-        listed = _git_listed_paths(root)
-        if listed is not None:
-            for relative in sorted(listed):
-                parts = PurePosixPath(relative).parts
-                if SKIP_DIRS.intersection(parts[:-1]) or not classify(relative):
-                    continue
-                link = symlink_reason(root, relative)
-                if link:
-                    skips.append({"path": relative, "reason": link})
-                elif (root / relative).is_file():  # listed but deleted from the working tree
-                    yield relative
-            return
-    # os.walk never descends into a linked directory (followlinks=False).
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for filename in sorted(filenames):
-            relative = Path(dirpath, filename).relative_to(root).as_posix()
-            if not classify(relative):
-                continue
-            link = symlink_reason(root, relative)
-            if link:
-                skips.append({"path": relative, "reason": link})
-            else:
-                yield relative
+def _listed_files(root: Path, *, use_git: bool) -> dict[str, RepositoryFile]:
+    """Every file of the checkout outside SKIP_DIRS. In a git checkout: tracked files (with their
+    blob ids) plus untracked files that are not ignored; elsewhere a walk that never enters a
+    linked directory (os.walk's followlinks=False)."""
+    listed = _git_listed_files(root) if use_git else None
+    if listed is None:
+        listed = {}
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            for filename in filenames:
+                relative = Path(dirpath, filename).relative_to(root).as_posix()
+                listed[relative] = RepositoryFile(path=relative, size=0)
+        return listed
+    return {
+        path: file for path, file in listed.items() if not SKIP_DIRS.intersection(PurePosixPath(path).parts[:-1])
+    }
 
 
-def _git_listed_paths(root: Path) -> list[str] | None:
-    """Tracked plus untracked-but-not-ignored files: what the checkout really contains."""
-    proc = subprocess.run(
-        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        check=False,
-        timeout=120,
+def _git_listed_files(root: Path) -> dict[str, RepositoryFile] | None:
+    """Tracked files with their blob ids plus untracked-but-not-ignored files: what the checkout
+    really contains. A tracked file deleted from the working tree is left out."""
+    staged = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--stage"], capture_output=True, check=False, timeout=120
     )
-    if proc.returncode != 0:
+    others = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--others", "--exclude-standard"],
+        capture_output=True, check=False, timeout=120,
+    )  # fmt: skip
+    if staged.returncode != 0 or others.returncode != 0:
         return None
-    return list({name.decode("utf-8", errors="surrogateescape") for name in proc.stdout.split(b"\0") if name})
+    deleted = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--deleted"], capture_output=True, check=False, timeout=120
+    )
+    gone = {name.decode("utf-8", errors="surrogateescape") for name in deleted.stdout.split(b"\0") if name}
+    files: dict[str, RepositoryFile] = {}
+    for entry in staged.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        path = name.decode("utf-8", errors="surrogateescape")
+        if path not in gone:
+            files[path] = RepositoryFile(path=path, size=0, blob=meta.split()[1].decode("ascii"))
+    for name in others.stdout.split(b"\0"):
+        if name:
+            path = name.decode("utf-8", errors="surrogateescape")
+            files[path] = RepositoryFile(path=path, size=0)
+    return files
 
 
 def _histories(root: Path, *, wanted: set[str]) -> dict[str, FileHistory]:
@@ -168,52 +168,40 @@ def _histories(root: Path, *, wanted: set[str]) -> dict[str, FileHistory]:
     return histories
 
 
-def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, max_bytes: int) -> None:
-    kind, fmt = classify(relative)
-    full = tree.root / relative
+def _read_bytes(tree: LocalTree, relative: str, *, max_bytes: int) -> tuple[bytes | None, int]:
+    """The file's bytes and size, or None after recording why it was skipped."""
     try:
         # O_NOFOLLOW: a file swapped for a link after it was listed is refused, not followed.
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(tree.root / relative, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            if stat.st_size > max_bytes:
-                tree.skips.append(
-                    {"path": relative, "reason": f"larger than {max_bytes} bytes ({stat.st_size})"}
-                )
-                return
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                tree.skips.append({"path": relative, "reason": f"larger than {max_bytes} bytes ({size})"})
+                return None, size
             raw = handle.read(max_bytes + 1)
-        if len(raw) > max_bytes:  # grew after the stat
-            tree.skips.append({"path": relative, "reason": f"larger than {max_bytes} bytes (still growing)"})
-            return
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             tree.skips.append({"path": relative, "reason": "symbolic link (links are not followed)"})
         else:
             tree.skips.append({"path": relative, "reason": f"unreadable: {exc.strerror or exc}"})
-        return
-    if b"\0" in raw[:BINARY_SNIFF_BYTES]:
-        tree.skips.append({"path": relative, "reason": "binary file (NUL byte)"})
-        return
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        tree.skips.append({"path": relative, "reason": f"invalid UTF-8 at line {line} (byte {exc.start})"})
-        return
-    text = text.replace("\r\n", "\n")
+        return None, 0
+    if len(raw) > max_bytes:  # grew after the stat
+        tree.skips.append({"path": relative, "reason": f"larger than {max_bytes} bytes (still growing)"})
+        return None, len(raw)
+    return raw, size
 
-    front_matter: dict = {}
-    body = text
-    if fmt == "markdown":
-        try:
-            parsed = split_front_matter(text)
-            front_matter, body = parsed.front_matter, parsed.body
-        except FrontMatterError as exc:
-            tree.warnings.append({"path": relative, "line": exc.line, "error": str(exc)})
 
-    metadata: dict = {"format": fmt, "size": stat.st_size}
-    if front_matter:
-        metadata["front_matter"] = _json_safe(front_matter)
+def _read_one(
+    tree: LocalTree, relative: str, history: FileHistory | None, *, max_bytes: int, listed: set[str]
+) -> None:
+    raw, size = _read_bytes(tree, relative, max_bytes=max_bytes)
+    if raw is None:
+        return
+    decoded = decode_file(raw, max_bytes=max_bytes)
+    if decoded.text is None:
+        tree.skips.append({"path": relative, "reason": decoded.skip_reason})
+        return
+    metadata: dict = {}
     if history:
         last_changed_at = history.last_changed_at
         authors = list(history.authors.values())
@@ -223,79 +211,29 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
             first_committed_at=history.first_committed_at.isoformat(),
         )
     else:
+        stat = os.lstat(tree.root / relative)
         last_changed_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
         authors = []
-
-    if fmt == "markdown":
-        prose, setext = _scan_markdown(body)
-        headings = extract_headings(body) + [text for text, _level in setext]
-        title = derive_title(
-            front_matter=front_matter,
-            headings_text=prose,
-            fallback=_fallback_title(relative, headings=headings, setext=setext),
-        )
-        rendered = None  # documents_upsert renders Markdown
-    else:
-        headings = []
-        title = _fallback_title(relative)
-        rendered = f'<pre class="plain">{html.escape(body)}</pre>'
-    tree.items.append(
-        DocumentInput(
-            kind=kind,
-            key=relative,
-            path=relative,
-            title=title,
-            body=body,
-            last_changed_at=last_changed_at,
-            authors=authors,
-            metadata=metadata,
-            html=rendered,
-            headings=headings,
-        )
-    )
+    listed_file = tree.files.get(relative)
+    if listed_file is not None and listed_file.blob:
+        metadata["blob_sha"] = listed_file.blob
+    item, warnings = document_input(
+        path=relative, text=decoded.text, size=size, last_changed_at=last_changed_at, authors=authors,
+        metadata=metadata, sidecars=_sidecars(tree, relative, listed=listed, max_bytes=max_bytes),
+    )  # fmt: skip
+    tree.warnings += warnings
+    tree.items.append(item)
 
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_SETEXT_UNDERLINE = re.compile(r"^(=+|-+)[ \t]*$")
-_NOT_SETEXT_TEXT = re.compile(r"^(\s|#|>|`|\||-|\*|\d+\.\s)")
-
-
-def _scan_markdown(text: str) -> tuple[str, list[tuple[str, int]]]:
-    """One pass over the lines: the text outside fenced code (so a shell comment such as
-    "# install" is never taken for a title) and the setext headings as (text, level)."""
-    prose: list[str] = []
-    setext: list[tuple[str, int]] = []
-    fence = None
-    previous = ""
-    for line in text.split("\n"):
-        opened = _FENCE.match(line)
-        if fence:
-            if opened and opened.group(1) == fence:
-                fence = None
-            previous = ""
+def _sidecars(tree: LocalTree, relative: str, *, listed: set[str], max_bytes: int) -> dict[str, dict]:
+    found = {}
+    for name, path in sidecars_for(relative, listed=listed).items():
+        raw, _size = _read_bytes(tree, path, max_bytes=max_bytes)
+        if raw is None:
             continue
-        if opened:
-            fence, previous = opened.group(1), ""
-            continue
-        prose.append(line)
-        underline = _SETEXT_UNDERLINE.match(line)
-        if underline and previous.strip() and not _NOT_SETEXT_TEXT.match(previous):
-            setext.append((previous.strip(), 1 if underline.group(1)[0] == "=" else 2))
-        previous = line
-    return "\n".join(prose), setext
-
-
-def _fallback_title(relative: str, *, headings: list[str] | None = None, setext=()) -> str:
-    """Without a front-matter title or an ATX level-1 heading: a setext level-1 heading
-    ("Title\n====="), else the first heading of any level, else the path."""
-    for text, level in setext:
-        if level == 1:
-            return text
-    if headings:
-        return headings[0]
-    return relative
-
-
-def _json_safe(value):
-    """Front matter may hold dates and other YAML types; store what JSON can carry."""
-    return json.loads(json.dumps(value, default=str))
+        data, problem = read_sidecar(name, decode_file(raw, max_bytes=max_bytes).text)
+        if data is None:
+            tree.warnings.append({"path": path, "line": None, "error": f"{name} not read: {problem}"})
+        else:
+            found[name] = data
+    return found

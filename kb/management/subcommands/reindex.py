@@ -1,10 +1,14 @@
-"""manage.py kb reindex — rebuild the search index from the database."""
+"""manage.py kb reindex — re-analyse rows an older Glacier analysed, then rebuild the search index."""
 
 import time
 
+from kb.services.documents import documents_reanalyse
 from kb.services.search_index import search_rebuild
 
-help = "Rebuild the whole search index from the database (the source of truth)."
+help = (
+    "Re-analyse documents stored by an older version of the document model (genre, lifecycle, "
+    "language, decision, sections), then rebuild the whole search index from the database."
+)
 
 
 def add_arguments(parser) -> None:
@@ -13,5 +17,8 @@ def add_arguments(parser) -> None:
 
 def handle(command, **options) -> None:
     started = time.perf_counter()
+    reanalysed = documents_reanalyse()
+    if reanalysed:
+        command.stdout.write(f"Re-analysed {len(reanalysed)} documents.")
     count = search_rebuild()
     command.stdout.write(f"Indexed {count} entries in {time.perf_counter() - started:.1f}s.")

@@ -109,7 +109,7 @@ def test_title_falls_back_to_first_heading_then_setext_then_path(tmp_path):
         "d.md": "API Conventions",
     }
     headings = {item.key: item.headings for item in tree.items}
-    assert headings["d.md"] == ["Types (Kinds)", "API Conventions"]
+    assert headings["d.md"] == ["API Conventions", "Types (Kinds)"]  # document order
 
 
 def test_progress_is_reported_per_file(tmp_path):
@@ -163,15 +163,15 @@ def test_a_file_swapped_for_a_link_after_listing_is_not_followed(tmp_path, monke
     root.mkdir()
     (root / "page.md").write_text("# Page\n")
     (tmp_path / "secret.md").write_text("# Secret\n\nDB_PASSWORD=hunter2\n")
-    listed = local._candidate_paths
+    checked = local.symlink_reason
 
-    def list_then_swap(*args, **kwargs):
-        paths = list(listed(*args, **kwargs))
+    def check_then_swap(root_dir, relative):
+        reason = checked(root_dir, relative)  # the file is still a plain file here
         (root / "page.md").unlink()
         os.symlink(tmp_path / "secret.md", root / "page.md")
-        return paths
+        return reason
 
-    monkeypatch.setattr(local, "_candidate_paths", list_then_swap)
+    monkeypatch.setattr(local, "symlink_reason", check_then_swap)
     tree = read_local_tree(root, max_bytes=MiB)
     assert tree.items == []
     assert tree.skips == [{"path": "page.md", "reason": "symbolic link (links are not followed)"}]
