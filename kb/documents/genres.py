@@ -84,7 +84,7 @@ _GROUP_README_CUES = re.compile(
 _TASK_HEADING = re.compile(
     r"^(how (to|do)|steps?|step \d|installing|installation|install|prerequisites|getting started|quick ?start|"
     r"set ?up|setup|usage|configur|deploy|build|running|run |creating|create |upgrad|migrat|troubleshoot|"
-    r"tutorial|walkthrough|example)",
+    r"tutorial|walkthrough)",
     re.I,
 )
 _CONCEPT_HEADING = re.compile(
@@ -108,6 +108,9 @@ _NOTES_FOLDER = re.compile(
     r"^(minutes|meeting[-_]?notes|meetings|notes|session[-_]notes|[\w-]*[-_]notes)$", re.I
 )
 _DATED_REPORT = re.compile(r"^(annual[-_]report|report)[-_]?\d{4}")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_NOT_PROSE = re.compile(r"^\s*(?:[-*+>|#]|\d+[.)]\s|<|!\[|\[[^\]]*\]:)")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
 _VERSION_HEADING = re.compile(r"^#+\s*\[?v?\d+\.\d+(\.\d+)?", re.M)
 
@@ -183,6 +186,15 @@ def _genre(*, path, kind, folders, name, stem, body, front_matter, sections, dec
     head = body[:3000]
     words = set(re.split(r"[-_./ ]+", path.lower()))
 
+    # A KEP is a decision record whatever its folder is called, unless its kep.yaml is itself a
+    # template's placeholders ("kep-number: NNNN", "status: provisional|implementable|...").
+    kep = sidecars.get("kep.yaml")
+    if isinstance(kep, dict):
+        number, status = str(kep.get("kep-number", "")).strip(), str(kep.get("status", ""))
+        if not number.isdigit() or not number.strip("0") or "|" in status:
+            return "template", [f"kep.yaml holds placeholders (kep-number {number!r})"]
+        return "decision-record", ["kep.yaml beside it"]
+
     # Templates: issue and PR templates by location; others by name plus placeholder text.
     if ".github" in folders and ("issue_template" in folders or "pull_request_template" in stem):
         return "template", ["a GitHub issue or pull-request template"]
@@ -190,16 +202,14 @@ def _genre(*, path, kind, folders, name, stem, body, front_matter, sections, dec
         return "template", ["a GitHub template by name"]
     if TEMPLATE_PATH.search(stem) or any(re.search(r"(^|[-_])templates?$", folder) for folder in folders):
         return "template", ["named a template"]
-    if _TEMPLATE_TEXT.search(head) and not sidecars.get("kep.yaml"):
+    if _TEMPLATE_TEXT.search(head):
         if TEMPLATE_PATH.search(path) or len(_TEMPLATE_TEXT.findall(body)) >= 3:
             return "template", ["template wording and placeholders"]
 
     if stem in LEGAL_NAMES:
         return "other", ["legal text"]
 
-    # Decision records: a KEP's metadata beside it, a decision status, a decisions folder.
-    if sidecars.get("kep.yaml"):
-        return "decision-record", ["kep.yaml beside it"]
+    # Decision records: a decision status, a decisions folder.
     in_decision_folder = bool(DECISION_FOLDERS.intersection(folders))
     proposal_shape = sum(
         1 for heading in headings if heading.lower() in {"motivation", "goals", "non-goals", "proposal",
@@ -282,25 +292,42 @@ def _genre(*, path, kind, folders, name, stem, body, front_matter, sections, dec
 
 
 def _shape(*, body: str, headings: list[str]) -> str:
-    """concept, task or reference from the text's shape: steps and commands, tables and lists,
-    or explanatory prose."""
-    lines = [line for line in body.split("\n") if line.strip()]
+    """concept, task or reference from the text's shape: commands to run and imperative headings,
+    tables and lists of links, or explanatory prose."""
+    lines = [line for line in _outside_code(body) if line.strip()]
     if not lines:
         return "other"
-    table = len(_TABLE_ROW.findall(body)) / len(lines)
+    table = len([line for line in lines if _TABLE_ROW.match(line)]) / len(lines)
+    bullets = len([line for line in lines if _BULLET.match(line)]) / len(lines)
+    prose = len([line for line in lines if not _NOT_PROSE.match(line)]) / len(lines)
+    link_items = len(_LINK_ITEM.findall(body)) / len(lines)
     numbered = len(_NUMBERED.findall(body))
     shell = len(_SHELL.findall(body))
     task_headings = sum(1 for heading in headings if _TASK_HEADING.match(heading))
     concept_headings = sum(1 for heading in headings if _CONCEPT_HEADING.match(heading))
     reference_headings = sum(1 for heading in headings if _REFERENCE_HEADING.match(heading))
     definitions = len(_DEFINITION.findall(body[:4000]))
-    link_items = len(_LINK_ITEM.findall(body)) / len(lines)
     scores = {
-        "task": 2 * task_headings + min(numbered, 10) * 0.3 + min(shell, 10) * 0.8,
-        "reference": 2 * reference_headings + table * 20 + link_items * 10,
-        "concept": 2 * concept_headings + min(definitions, 6) * 0.6 + 1,
+        "task": 2 * task_headings + min(shell, 10) * 0.8 + min(numbered, 10) * 0.15,
+        "reference": 2 * reference_headings + table * 20 + link_items * 15 + bullets * 4,
+        "concept": 2 * concept_headings + min(definitions, 6) * 0.6 + prose * 4,
     }
     return max(scores, key=scores.get)
+
+
+def _outside_code(body: str) -> list[str]:
+    kept, fence = [], None
+    for line in body.split("\n"):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence:
+                fence = None
+            continue
+        if opened:
+            fence = opened.group(1)[0]
+            continue
+        kept.append(line)
+    return kept
 
 
 def _strong_shape(*, body: str, headings: list[str], shape: str) -> bool:
