@@ -182,7 +182,9 @@ def _check_owner(owner: str, *, path: str, line: int) -> None:
 def effective_codeowners(paths: list[str]) -> str | None:
     """The CODEOWNERS file that applies among `paths`: GitHub reads the first it finds in
     .github/, the root, docs/ (GitLab's .gitlab/ last), and ignores the others."""
-    by_directory = {posixpath.dirname(p.strip("/")): p for p in paths if posixpath.basename(p) == "CODEOWNERS"}
+    by_directory = {
+        posixpath.dirname(p.strip("/")): p for p in paths if posixpath.basename(p) == "CODEOWNERS"
+    }
     return next((by_directory[d] for d in CODEOWNERS_DIRECTORIES if d in by_directory), None)
 
 

@@ -109,8 +109,9 @@ def person_from_text(text: str, *, path: str, line: int, role: Role = Role.MAINT
         person.login = url_match["login"]
     elif at_match:
         person.login = at_match["login"]
+
     def names_login(link: re.Match) -> bool:
-        """"[@negz](…)" or "[negz](https://github.com/negz)": a login, not a name."""
+        """ "[@negz](…)" or "[negz](https://github.com/negz)": a login, not a name."""
         label = link["text"].strip()
         return label.startswith("@") or (bool(person.login) and label.lower() == person.login.lower())
 

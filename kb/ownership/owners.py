@@ -282,7 +282,9 @@ def read_owners_tree(files: list[tuple[str, str]]) -> OwnersTree:
             for key in ("approvers", "reviewers", "emeritus_approvers"):
                 names = getattr(holder, key)
                 if tree.aliases:
-                    unresolved |= {n for n in names if _ALIAS_LIKE.search(n) and n.lower() not in known_aliases}
+                    unresolved |= {
+                        n for n in names if _ALIAS_LIKE.search(n) and n.lower() not in known_aliases
+                    }
                 setattr(holder, key, expand_aliases(names, tree.aliases))
         tree.files[directory] = parsed
         if unresolved:

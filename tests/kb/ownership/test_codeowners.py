@@ -93,7 +93,9 @@ def test_rules_name_file_or_directory_areas(pattern, area):
 
 
 def test_github_reads_the_first_codeowners_of_its_three_locations():
-    assert effective_codeowners(["docs/CODEOWNERS", "CODEOWNERS", ".github/CODEOWNERS"]) == ".github/CODEOWNERS"
+    assert (
+        effective_codeowners(["docs/CODEOWNERS", "CODEOWNERS", ".github/CODEOWNERS"]) == ".github/CODEOWNERS"
+    )
     assert effective_codeowners(["docs/CODEOWNERS", "CODEOWNERS"]) == "CODEOWNERS"
     assert effective_codeowners(["docs/CODEOWNERS"]) == "docs/CODEOWNERS"
     assert effective_codeowners(["src/CODEOWNERS", "OWNERS"]) is None

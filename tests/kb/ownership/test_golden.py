@@ -12,7 +12,11 @@ from tests.kb.ownership.golden import FIXTURES, GOLDEN, READERS, as_json, parse_
 
 _REPO = Path(__file__).resolve().parents[3]
 CORPUS = next(
-    (c for c in (_REPO.parent / "shared" / "corpus", _REPO.parent.parent / "shared" / "corpus") if c.is_dir()),
+    (
+        c
+        for c in (_REPO.parent / "shared" / "corpus", _REPO.parent.parent / "shared" / "corpus")
+        if c.is_dir()
+    ),
     _REPO.parent / "shared" / "corpus",
 )
 GOOD = sorted(p for p in FIXTURES.iterdir() if p.is_file())
