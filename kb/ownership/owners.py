@@ -84,6 +84,14 @@ class OwnersFile:
         """The rules that apply to every file of the directory (no filter, or a ".*" one)."""
         return [rule for rule in self.all_rules if rule.pattern in WHOLE_DIRECTORY_PATTERNS]
 
+    def whole_directory(self, key: str) -> list[str]:
+        """Everyone listed under `key` in the rules that cover the whole directory."""
+        seen: dict[str, str] = {}
+        for rule in self.whole_directory_rules:
+            for name in getattr(rule, key):
+                seen.setdefault(name.lower(), name)
+        return list(seen.values())
+
     @property
     def all_labels(self) -> list[str]:
         return self.people("labels")
