@@ -43,7 +43,14 @@ class ProjectRole(models.Model):
         LEAD = "lead", "Lead / chair"
         EMERITUS = "emeritus", "Emeritus"
 
-    ORDER = [Ladder.CONTRIBUTOR, Ladder.MEMBER, Ladder.REVIEWER, Ladder.APPROVER, Ladder.MAINTAINER, Ladder.LEAD]
+    ORDER = [
+        Ladder.CONTRIBUTOR,
+        Ladder.MEMBER,
+        Ladder.REVIEWER,
+        Ladder.APPROVER,
+        Ladder.MAINTAINER,
+        Ladder.LEAD,
+    ]
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
     maintainer = models.ForeignKey(Maintainer, on_delete=models.CASCADE, related_name="roles")
@@ -70,7 +77,9 @@ class Area(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="areas")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIRECTORY)
-    path = models.CharField(max_length=500, help_text="Directory or file path ('' for the root) or label name")
+    path = models.CharField(
+        max_length=500, help_text="Directory or file path ('' for the root) or label name"
+    )
     owners_document = models.ForeignKey(
         Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
