@@ -23,6 +23,7 @@ an "M:" line without an address is a ParseError with the line.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -42,6 +43,12 @@ _TAGGED = re.compile(r"^(?P<tag>[A-Z]):\s*(?P<value>.*)$")
 _PLAIN_NAME = re.compile(r"^[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,4}$")
 # A Linux-style file has unindented "M:" or "R:" lines.
 _LINUX_PERSON_LINE = re.compile(r"^[MR]:\s", re.M)
+# "Name <email> (octo-cat)": a lowercase login-shaped word in parentheses right after the
+# address; a capitalised one ("(Acme)") stays an affiliation.
+_BARE_LOGIN_AFTER_ADDRESS = re.compile(r">\s*\((?P<login>[a-z0-9][a-z0-9-]{0,38})\)")
+_AREAS_TAIL = re.compile(r"[>)]\s*:\s*(?P<areas>[^()<>:]+)$")
+# In an extension-less or .txt MAINTAINERS file "#" starts a comment, not a heading.
+_COMMENT_LINE = re.compile(r"^#.*$", re.M)
 _YAML_KEY_LINE = re.compile(r"^[a-z_]+:\s*$", re.M)
 
 # Heading words -> role, checked in this order ("Emeritus Maintainers" is emeritus).
@@ -97,6 +104,11 @@ def person_from_text(text: str, *, path: str, line: int, role: Role = Role.MAINT
     if "<" in text and ">" not in text.split("<", 1)[1]:
         raise ParseError(f"unclosed '<' in {text.strip()!r} (expected 'Name <email>')", path=path, line=line)
     person = Person(role=role, line=line)
+    # "Name <email> (login): docs, api" - what follows the colon is the person's areas.
+    areas_tail = _AREAS_TAIL.search(text)
+    if areas_tail:
+        person.areas = [area for area in (_clean(a) for a in areas_tail["areas"].split(",")) if area]
+        text = text[: areas_tail.start() + 1]
     email_match = re.search(r"<\s*(?:mailto:)?([^<>\s]+)\s*>", text) or _EMAIL.search(text)
     if email_match:
         email = email_match.group(1) if email_match.re is not _EMAIL else email_match.group(0)
@@ -105,10 +117,14 @@ def person_from_text(text: str, *, path: str, line: int, role: Role = Role.MAINT
         person.email = email
     url_match = _GITHUB_URL.search(text)
     at_match = _AT_LOGIN.search(_EMAIL.sub(" ", text))
+    bare_match = _BARE_LOGIN_AFTER_ADDRESS.search(text)
     if url_match:
         person.login = url_match["login"]
     elif at_match:
         person.login = at_match["login"]
+    elif bare_match:
+        person.login = bare_match["login"]
+        text = text[: bare_match.start() + 1] + text[bare_match.end() :]
 
     def names_login(link: re.Match) -> bool:
         """ "[@negz](…)" or "[negz](https://github.com/negz)": a login, not a name."""
@@ -129,7 +145,10 @@ def person_from_text(text: str, *, path: str, line: int, role: Role = Role.MAINT
     parenthesised = [_clean(p) for p in re.findall(r"\(([^()]*)\)", rest) if _clean(p)]
     rest = re.sub(r"\([^()]*\)", " ", rest)
     parts = [_clean(p) for p in re.split(r"\s[-–—|]\s|,|;", rest) if _clean(p)]
-    if not person.name and parts:
+    before_address = _clean(text.split("<", 1)[0]) if "<" in text and not link else ""
+    if before_address and parts and parts[0] == before_address:
+        person.name = parts.pop(0)
+    elif not person.name and parts:
         person.name = parts.pop(0)
     extras = parts + parenthesised
     if extras:
@@ -371,6 +390,8 @@ def parse_maintainers(text: str, *, path: str = "MAINTAINERS") -> MaintainersFil
     if _LINUX_PERSON_LINE.search(text):
         result = _parse_linux(text, path)
     else:
+        if posixpath.splitext(path)[1].lower() in {"", ".txt"}:
+            text = _COMMENT_LINE.sub("", text)  # blanked, not removed: line numbers stay right
         result = _MarkdownReader(text, path, role_sections_only=False).read()
     if not result.people and _has_content(text):
         raise ParseError(

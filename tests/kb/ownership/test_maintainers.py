@@ -79,3 +79,17 @@ def test_plain_lines_and_yaml():
 def test_a_person_listed_twice_keeps_the_senior_active_role():
     text = "## Emeritus\n\n- Jane <jane@x.org>\n\n## Reviewers\n\n- Jane <jane@x.org>\n\n## Maintainers\n\n- Jane <jane@x.org>\n"
     assert [p.role for p in parse_maintainers(text, path="MAINTAINERS.md").people] == [Role.MAINTAINER]
+
+
+def test_plain_file_comments_logins_and_areas():
+    """Glacier's own MAINTAINERS: "#" comments, "Name <email> (login): areas" lines."""
+    parsed = parse_maintainers(read("glacier.MAINTAINERS"), path="MAINTAINERS")
+    lead = parsed.people[0]
+    assert (lead.name, lead.email, lead.login, lead.line) == (
+        "Glacier Lead", "lead@glacier.invalid", "glacier-lead", 7,
+    )  # fmt: skip
+    assert lead.areas == ["project direction", "releases", "merges"]
+    assert len(parsed.people) == 7 and {p.role for p in parsed.people} == {Role.MAINTAINER}
+    # A capitalised word in parentheses is an affiliation, not a login.
+    [jane] = parse_maintainers("Jane Doe <jane@acme.io> (Acme)\n", path="MAINTAINERS").people
+    assert (jane.login, jane.affiliation) == ("", "Acme")
