@@ -2,15 +2,19 @@
 """Benchmark: people import and risk figures.
 
 1. ../shared/corpus/kubernetes__community and kubernetes__enhancements: build each real
-   git repository with make_git_repo.py, store its ownership files and docs as
-   Documents, then time `people_import` and `project_risk_compute` (which reads
-   `git log` once).
+   git repository with make_git_repo.py, sync it with the local source (`project_sync`,
+   the onboarding receivers held back so that each step is timed here), then time
+   `people_import` and `project_risk_compute` (which reads `git log` once).
    Baseline, same run: a bare `git log --name-only` read of the same repository, and a
    bare Counter pass over the parsed commits.
    Figures check: the bus factor computed independently inside this script from
    `git log` (by author name, by e-mail, and with its own identity merging: .mailmap
    through %aN/%aE, noreply logins, unambiguous full names, co-authors, bots left out)
    beside Glacier's figure; merged identities and bots excluded.
+   Ladder check: the roles read independently inside this script from the repository's
+   maintainer files (OWNERS with its filters, OWNERS_ALIASES, role sections of OWNERS.md /
+   GOVERNANCE.md / MAINTAINERS; vendored and test trees left out) against the ProjectRoles
+   Glacier stored; matches and every mismatch are printed. Target: exact match.
 2. A generated history: 200,000 commits by 2,000 people over 500 areas (OWNERS files
    for 500 directories), counted in memory through the same counting function and
    stored with the same bulk writes. Baseline: a bare Counter pass (per person and per
@@ -54,13 +58,15 @@ import django  # noqa: E402
 
 django.setup()
 
+import yaml  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from kb.models import Document, Project  # noqa: E402
 from kb.services.documents import DocumentInput, documents_upsert  # noqa: E402
+from kb.services.sync import project_sync  # noqa: E402
+from kb.signals import sync_finished  # noqa: E402
 from kb.sources.git import Commit, iter_commits  # noqa: E402
-from onboarding.models import Area, Contribution, ProjectRisk  # noqa: E402
-from onboarding.parsers import ownership_file_kind  # noqa: E402
+from onboarding.models import Area, Contribution, ProjectRisk, ProjectRole  # noqa: E402
 from onboarding.services.people import people_import  # noqa: E402
 from onboarding.services.risk import ContributionCounter, project_risk_compute  # noqa: E402
 
@@ -84,21 +90,120 @@ def timed(label, fn, *, trace=False):
     return result, elapsed, peak
 
 
-def load_corpus_documents(project: Project, corpus: Path) -> tuple[int, int]:
-    owners, docs = [], []
-    for path in sorted(corpus.rglob("*")):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(corpus).as_posix()
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if ownership_file_kind(rel):
-            owners.append(DocumentInput(kind=Document.Kind.OWNERS, key=rel, path=rel, title=rel, body=text))
-        elif rel.endswith(".md"):
-            docs.append(
-                DocumentInput(kind=Document.Kind.DOC, key=rel, path=rel, title=rel, body=text[:2000], html="")
-            )
-    documents_upsert(project=project, source=Document.Source.LOCAL, items=owners + docs, index=False)
-    return len(owners), len(docs)
+def sync_replayed_repository(project: Project) -> tuple[int, int]:
+    """A local sync of the replayed repository, without the onboarding receivers (the bench
+    runs and times people_import and project_risk_compute itself)."""
+    receivers = ["onboarding.people_refresh", "onboarding.gaps_after_sync"]
+    saved = [r for r in sync_finished.receivers if r[0][0] in receivers]
+    for uid in receivers:
+        sync_finished.disconnect(dispatch_uid=uid)
+    try:
+        run = project_sync(project=project)
+    finally:
+        sync_finished.receivers.extend(saved)
+        sync_finished.sender_receivers_cache.clear()
+    if run.status != "succeeded":
+        print(f"  sync {run.status}: {run.errors[:3]}")
+    kinds = Counter(Document.objects.filter(project=project).values_list("kind", flat=True))
+    return kinds[Document.Kind.OWNERS], kinds[Document.Kind.DOC]
+
+
+# The bench's own reading of maintainer files, written from the formats' documentation and
+# sharing no code with kb.ownership: the oracle for the ladder check.
+BENCH_NOT_THE_PROJECT = {"testdata", "vendor", "third_party", "node_modules", "fixtures", "examples"}
+BENCH_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+BENCH_ALIAS_LIKE_RE = re.compile(r"-(leads|approvers|reviewers|maintainers|owners|admins|chairs)$", re.I)
+BENCH_ROLE_HEADINGS = [("emeritus", re.compile(r"emeritus|alumni|former|retired", re.I)),
+                       ("lead", re.compile(r"\bleads?\b|\bchairs?\b", re.I)),
+                       ("reviewer", re.compile(r"reviewer", re.I)), ("approver", re.compile(r"approver", re.I)),
+                       ("maintainer", re.compile(r"maintainer", re.I))]  # fmt: skip
+BENCH_ACTIVE = ["member", "reviewer", "approver", "maintainer", "lead"]
+
+
+def independent_ladder(repo: Path) -> tuple[dict[str, str], Counter]:
+    """{login or e-mail (lowercased): role} from the files as the formats define them:
+    root OWNERS approvers (file-wide or ".*") are maintainers, other approvers (any filter,
+    any folder) approvers, reviewers reviewers, emeritus_approvers emeritus; the senior
+    active listing wins, emeritus only when nothing active is listed."""
+    listed = subprocess.run(["git", "-C", str(repo), "ls-files"], check=True, capture_output=True,
+                            text=True).stdout.splitlines()  # fmt: skip
+    files = sorted((p for p in listed if not BENCH_NOT_THE_PROJECT & set(p.split("/")[:-1])),
+                   key=lambda p: (p.count("/"), p))  # fmt: skip
+    read: Counter = Counter()
+    aliases: dict[str, list[str]] = {}
+    for path in files:
+        if path.rsplit("/", 1)[-1] == "OWNERS_ALIASES":
+            read["OWNERS_ALIASES"] += 1
+            for name, members in (
+                (yaml.safe_load((repo / path).read_text()) or {}).get("aliases") or {}
+            ).items():
+                aliases.setdefault(name.lower(), [str(m) for m in members or []])
+    roles: dict[str, set[str]] = {}
+
+    def add(name: str, role: str) -> None:
+        for person in aliases.get(name.lower(), [name]):
+            if aliases and BENCH_ALIAS_LIKE_RE.search(person) and person.lower() not in aliases:
+                continue  # an alias nobody defines any more names a group, not a person
+            if BENCH_LOGIN_RE.match(person) or "@" in person:
+                roles.setdefault(person.lower(), set()).add(role)
+
+    for path in files:
+        name = path.rsplit("/", 1)[-1]
+        if name == "OWNERS":
+            read["OWNERS"] += 1
+            data = yaml.safe_load((repo / path).read_text()) or {}
+            rules = [(None, data), *((data.get("filters") or {}).items())]
+            for pattern, rule in rules:
+                rule = rule or {}
+                whole = pattern in (None, ".*", "^.*$")
+                for login in (rule.get("approvers") or []) + (rule.get("owners") or []):
+                    add(str(login), "maintainer" if "/" not in path and whole else "approver")
+                for login in rule.get("reviewers") or []:
+                    add(str(login), "reviewer")
+                for login in rule.get("emeritus_approvers") or []:
+                    add(str(login), "emeritus")
+        elif name.upper() in {"OWNERS.MD", "GOVERNANCE.MD", "MAINTAINERS.MD", "MAINTAINERS"}:
+            read[name.upper()] += 1
+            role, fenced = None, False
+            for line in (repo / path).read_text().splitlines():
+                fenced = fenced != line.startswith("```")
+                if fenced:
+                    continue
+                if line.startswith("#"):
+                    role = next((r for r, words in BENCH_ROLE_HEADINGS if words.search(line)), None)
+                    role = None if re.search(r"becom|how to|process|responsib", line, re.I) else role
+                elif role and re.match(r"\s*[-*] ", line):
+                    login = re.search(r"github\.com/([A-Za-z0-9-]+)|\(@([A-Za-z0-9-]+)\)", line)
+                    email = re.search(r"<([^<>@\s]+@[^<>\s]+)>", line)
+                    if login or email:
+                        add(login[1] or login[2] if login else email[1], role)
+    ladder = {}
+    for person, listed_roles in roles.items():
+        active = [r for r in listed_roles if r != "emeritus"]
+        ladder[person] = max(active, key=BENCH_ACTIVE.index) if active else "emeritus"
+    return ladder, read
+
+
+def ladder_check(project: Project, repo: Path) -> None:
+    expected, read = independent_ladder(repo)
+    stored = {(r.maintainer.github_login or r.maintainer.email).lower(): r.role
+              for r in ProjectRole.objects.filter(project=project).select_related("maintainer")}  # fmt: skip
+    matches = sum(1 for person, role in expected.items() if stored.get(person) == role)
+    wrong = sorted((p, stored[p], role) for p, role in expected.items() if p in stored and stored[p] != role)
+    missing = sorted(p for p in expected if p not in stored)
+    extra = sorted(p for p in stored if p not in expected)
+    by_role = Counter(expected.values())
+    print(f"  ladder check: files read independently {dict(read)}; "
+          f"{len(expected)} people ({', '.join(f'{r} {n}' for r, n in sorted(by_role.items()))})")  # fmt: skip
+    print(f"  ladder check: {matches} of {len(expected)} match; {len(wrong)} with another role, "
+          f"{len(missing)} missing from Glacier, {len(extra)} only in Glacier"
+          f" -> {'EXACT MATCH' if matches == len(expected) and not extra else 'MISMATCH'}")  # fmt: skip
+    for person, glacier_role, file_role in wrong[:10]:
+        print(f"    {person}: Glacier {glacier_role}, files {file_role}")
+    for person in missing[:10]:
+        print(f"    {person}: files {expected[person]}, not in Glacier")
+    for person in extra[:10]:
+        print(f"    {person}: Glacier {stored[person]}, in no file")
 
 
 def chaoss_bus_factor(counts) -> int | None:
@@ -196,16 +301,18 @@ def independent_figures(repo: Path) -> dict:
 
 
 def bench_corpus(corpus_root: Path, name: str = "kubernetes__community") -> None:
-    corpus = corpus_root / name
     print(f"\n== {name} (real files and real git history)")
     repo = TMP / name
     _, build_s, _ = timed("build git repo (make_git_repo.py, setup only)", lambda: subprocess.run(
         [sys.executable, str(corpus_root / "make_git_repo.py"), name, str(repo)], check=True, capture_output=True))  # fmt: skip
-    project = Project.objects.create(slug=name.replace("_", "-"), name=name, repository=str(repo))
-    (n_owners, n_docs), _, _ = timed(
-        "store ownership files and docs (setup only)", lambda: load_corpus_documents(project, corpus)
+    # Approved as `manage.py kb sync PATH` approves it: the operator running the bench is trusted.
+    project = Project.objects.create(
+        slug=name.replace("_", "-"), name=name, repository=str(repo), repository_approved=str(repo)
     )
-    print(f"  {n_owners} ownership files, {n_docs} docs")
+    (n_owners, n_docs), _, _ = timed(
+        "local sync of the replayed repository (setup only)", lambda: sync_replayed_repository(project)
+    )
+    print(f"  {n_owners} owners documents, {n_docs} docs")
 
     def bare_git_log():
         proc = subprocess.run(["git", "-C", str(repo), "log", "--no-merges", "--name-only", "--format=%H%x1f%an%x1f%ae%x1f%aI"],
@@ -226,6 +333,7 @@ def bench_corpus(corpus_root: Path, name: str = "kubernetes__community") -> None
         "people_import (parse OWNERS, aliases, write)", lambda: people_import(project=project)
     )
     _, reimport_s, _ = timed("people_import again (no change)", lambda: people_import(project=project))
+    ladder_check(project, repo)
     risk, risk_s, risk_peak = timed(
         "project_risk_compute (git log + count + store)",
         lambda: project_risk_compute(project=project),

@@ -1,31 +1,31 @@
 """OWNERS hygiene, as the Kubernetes contributor guide describes it.
 
-Reads the OWNERS / OWNERS_ALIASES files straight from their Documents (the
-source the people importer reads too), so the checks work before or without
-Area rows. Broken YAML is the importer's to report; such files are skipped here.
+Reads the OWNERS / OWNERS_ALIASES / CODEOWNERS files straight from their Documents (the
+source the people importer reads too), through kb.ownership, so the checks work before or
+without Area rows and give the answer the people page gives. Broken files are the
+importer's to report; such files are skipped here, and so are files under vendored trees.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import yaml
 from django.conf import settings
 
-from kb.yaml_safe import load_yaml
+from kb.ownership import ParseError, is_vendored_path, ownership_file_kind
+from kb.ownership.codeowners import CodeownersFile, effective_codeowners, parse_codeowners
+from kb.ownership.owners import read_owners_tree
 from onboarding.gaps.base import DetectionContext, Finding, Suggestion, rule
 from onboarding.models import Area
-
-SKIP_DIRS = ("vendor", "third_party", "node_modules")
-_ALIAS_LIKE = re.compile(r"-(?:leads|approvers|reviewers|maintainers|owners|admins|chairs)$")
 
 
 @dataclass
 class OwnersFile:
+    """What the hygiene rules look at in one OWNERS file: logins, lowercased, aliases expanded,
+    file-wide and filter rules together."""
+
     path: str
     directory: str
     approvers: set[str] = field(default_factory=set)
@@ -36,82 +36,38 @@ class OwnersFile:
     unknown_aliases: set[str] = field(default_factory=set)  # "*-leads" names OWNERS_ALIASES no longer defines
 
 
-def _load_yaml(text: str):
-    return load_yaml(text)
-
-
-def _names(value, aliases: dict[str, set[str]]) -> set[str]:
-    if not isinstance(value, list):
-        return set()
-    people: set[str] = set()
-    for item in value:
-        if not isinstance(item, str):
-            continue
-        name = item.strip().lower()
-        people |= aliases.get(name, {name})
-    return people
-
-
-def parse_aliases(body: str) -> dict[str, set[str]]:
-    try:
-        data = _load_yaml(body) or {}
-    except yaml.YAMLError:
-        return {}
-    raw = data.get("aliases") if isinstance(data, dict) else None
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        str(name).lower(): {str(m).strip().lower() for m in (members or []) if isinstance(m, str)}
-        for name, members in raw.items()
-    }
-
-
-def parse_owners(path: str, body: str, aliases: dict[str, set[str]]) -> OwnersFile | None:
-    try:
-        data = _load_yaml(body) or {}
-    except yaml.YAMLError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    owners = OwnersFile(path=path, directory=posixpath.dirname(path))
-    sections = [data]
-    filters = data.get("filters")
-    if isinstance(filters, dict):
-        sections += [value for value in filters.values() if isinstance(value, dict)]
-    for section in sections:
-        owners.approvers |= _names(section.get("approvers"), aliases)
-        owners.reviewers |= _names(section.get("reviewers"), aliases)
-        owners.emeritus |= _names(section.get("emeritus_approvers"), {})
-    owners.unknown_aliases = {
-        name for name in owners.approvers | owners.reviewers if aliases and _ALIAS_LIKE.search(name)
-    }
-    options = data.get("options")
-    owners.no_parent_owners = bool(isinstance(options, dict) and options.get("no_parent_owners"))
-    return owners
-
-
 def load_owners(ctx: DetectionContext) -> dict[str, OwnersFile]:
-    """Directory -> parsed OWNERS file (parsed once per run, shared by the OWNERS rules)."""
+    """Directory -> OWNERS file (parsed once per run, shared by the OWNERS rules)."""
     if "owners" not in ctx.cache:
         ctx.cache["owners"] = _parse_all_owners(ctx)
     return ctx.cache["owners"]
 
 
+def _lowered(names: list[str]) -> set[str]:
+    return {name.lower() for name in names}
+
+
 def _parse_all_owners(ctx: DetectionContext) -> dict[str, OwnersFile]:
-    aliases: dict[str, set[str]] = {}
-    for doc in ctx.repo_files:
-        if doc.filename == "OWNERS_ALIASES":
-            aliases.update(parse_aliases(doc.body))
+    documents = {
+        doc.path: doc
+        for doc in ctx.repo_files
+        if ownership_file_kind(doc.path) in {"owners", "owners_aliases"}
+        # archived groups and dated records are not maintained areas
+        and not (doc.filename == "OWNERS" and doc.is_historical and doc.directory)
+    }
+    tree = read_owners_tree([(path, doc.body) for path, doc in documents.items()])
     result = {}
-    for doc in ctx.repo_files:
-        if doc.filename != "OWNERS":
-            continue
-        if doc.is_historical and doc.directory:  # archived groups and dated records are not maintained areas
-            continue
-        parsed = parse_owners(doc.path, doc.body, aliases)
-        if parsed is not None:
-            parsed.last_changed_at = doc.last_changed_at
-            result[parsed.directory] = parsed
+    for directory, parsed in tree.files.items():
+        result[directory] = OwnersFile(
+            path=parsed.path,
+            directory=directory,
+            approvers=_lowered(parsed.people("approvers")),
+            reviewers=_lowered(parsed.people("reviewers")),
+            emeritus=_lowered(parsed.people("emeritus_approvers")),
+            no_parent_owners=parsed.no_parent_owners,
+            last_changed_at=documents[parsed.path].last_changed_at,
+            unknown_aliases=_lowered(sorted(tree.unresolved_aliases.get(directory, set()))),
+        )
     return result
 
 
@@ -128,27 +84,16 @@ def _area_ids(ctx: DetectionContext) -> dict[str, int]:
     return dict(Area.objects.filter(project=ctx.project, kind=Area.Kind.DIRECTORY).values_list("path", "pk"))
 
 
-def _codeowners_patterns(ctx: DetectionContext) -> list[str]:
-    patterns = []
-    for doc in ctx.repo_files:
-        if doc.filename != "CODEOWNERS":
-            continue
-        for line in doc.body.splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line and len(line.split()) >= 2:
-                patterns.append(line.split()[0])
-    return patterns
-
-
-def _covered_by_codeowners(directory: str, patterns: list[str]) -> bool:
-    for pattern in patterns:
-        bare = pattern.strip("/")
-        if pattern in ("*", "/", "/*", "**") or bare in ("", "*", "**"):
-            return True
-        for candidate in _ancestors(directory):
-            if candidate and (bare == candidate or fnmatch.fnmatch(candidate, bare)):
-                return True
-    return False
+def _codeowners(ctx: DetectionContext) -> CodeownersFile | None:
+    """The CODEOWNERS file GitHub reads (the first of .github/, the root, docs/), if it parses."""
+    files = {doc.path: doc for doc in ctx.repo_files if ownership_file_kind(doc.path) == "codeowners"}
+    path = effective_codeowners(list(files))
+    if path is None:
+        return None
+    try:
+        return parse_codeowners(files[path].body, path=path)
+    except ParseError:
+        return None
 
 
 def _is_covered(directory: str, owners: dict[str, OwnersFile]) -> bool:
@@ -194,7 +139,7 @@ def uncovered_directories(ctx: DetectionContext):
     owners = load_owners(ctx)
     if not owners:
         return  # the project does not use OWNERS files; missing-governance covers that case
-    patterns = _codeowners_patterns(ctx)
+    codeowners = _codeowners(ctx)
     directories = set(ctx.directories)
     if ctx.local_repo is not None:
         for child in ctx.local_repo.iterdir():
@@ -204,9 +149,10 @@ def uncovered_directories(ctx: DetectionContext):
         d
         for d in directories
         if not d.split("/")[0].startswith(".")
-        and not any(part in SKIP_DIRS for part in d.split("/"))
+        # an OWNERS file there would be ignored: copied third-party code and test data
+        and not is_vendored_path(posixpath.join(d, "OWNERS"))
         and not _is_covered(d, owners)
-        and not _covered_by_codeowners(d, patterns)
+        and not (codeowners and codeowners.directory_owners(d))
     }
     topmost = sorted(d for d in uncovered if posixpath.dirname(d) not in uncovered)
     for directory in topmost:

@@ -40,9 +40,17 @@ class ProjectRole(models.Model):
         REVIEWER = "reviewer", "Reviewer"
         APPROVER = "approver", "Approver"
         MAINTAINER = "maintainer", "Maintainer / owner"
+        LEAD = "lead", "Lead / chair"
         EMERITUS = "emeritus", "Emeritus"
 
-    ORDER = [Ladder.CONTRIBUTOR, Ladder.MEMBER, Ladder.REVIEWER, Ladder.APPROVER, Ladder.MAINTAINER]
+    ORDER = [
+        Ladder.CONTRIBUTOR,
+        Ladder.MEMBER,
+        Ladder.REVIEWER,
+        Ladder.APPROVER,
+        Ladder.MAINTAINER,
+        Ladder.LEAD,
+    ]
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
     maintainer = models.ForeignKey(Maintainer, on_delete=models.CASCADE, related_name="roles")
@@ -59,15 +67,19 @@ class ProjectRole(models.Model):
 
 
 class Area(models.Model):
-    """A part of a project with owners: a directory (OWNERS/CODEOWNERS) or an issue label."""
+    """A part of a project with owners: a directory (OWNERS/CODEOWNERS), a file (CODEOWNERS
+    naming one file, such as Makefile) or an issue label."""
 
     class Kind(models.TextChoices):
         DIRECTORY = "directory", "Directory"
+        FILE = "file", "File"
         LABEL = "label", "Label"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="areas")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIRECTORY)
-    path = models.CharField(max_length=500, help_text="Directory path ('' for the root) or label name")
+    path = models.CharField(
+        max_length=500, help_text="Directory or file path ('' for the root) or label name"
+    )
     owners_document = models.ForeignKey(
         Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

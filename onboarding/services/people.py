@@ -1,16 +1,19 @@
 """Importing people, roles and areas from a project's ownership files.
 
-`people_import` reads every Document of kind "owners" (OWNERS, OWNERS_ALIASES,
-CODEOWNERS, MAINTAINERS), works out the state those files describe, and brings the
-database to exactly that state:
+`people_import` reads every Document that kb.ownership calls an ownership file (OWNERS,
+OWNERS_ALIASES, CODEOWNERS in its three locations, MAINTAINERS in its forms, the role
+sections of OWNERS.md and GOVERNANCE.md; never one under a vendored or test tree), works out
+the state those files describe, and brings the database to exactly that state:
 
 - one Maintainer per person (matched case-insensitively by GitHub login, else e-mail),
   linked to a Django user with the same username or e-mail when one exists;
-- a ProjectRole per person on the ladder: approvers of the root OWNERS/CODEOWNERS
-  "*" and MAINTAINERS maintainers are maintainers, other approvers approvers,
-  reviewers reviewers, people only listed as emeritus are emeritus;
-- an Area per directory holding an OWNERS file (and per CODEOWNERS directory
-  pattern, and per MAINTAINERS area), an Area per OWNERS label, and their owners;
+- a ProjectRole per person on the ladder, in kb.ownership's vocabulary: approvers of the
+  root OWNERS (file-wide or ".*") and of the CODEOWNERS "*" rule are maintainers, other
+  approvers (filters included) approvers, reviewers reviewers; MAINTAINERS, OWNERS.md and
+  GOVERNANCE.md give leads, maintainers, approvers, reviewers and members as they say;
+  people only listed as emeritus are emeritus; the most senior listing wins;
+- an Area per directory holding an OWNERS file (per CODEOWNERS rule naming one folder or
+  one file, and per MAINTAINERS area), an Area per OWNERS label, and their owners;
 - maintainers mirrored into kb's ProjectMembership (role maintainer) so kb's access
   rules apply to them.
 
@@ -33,11 +36,11 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from kb.models import Document, Project, ProjectMembership
+from kb.ownership import ParseError, Role, normalise_login, ownership_file_kind
+from kb.ownership.codeowners import effective_codeowners, parse_codeowners
+from kb.ownership.maintainers import parse_maintainers, parse_role_sections
+from kb.ownership.owners import OwnersFile, read_owners_tree
 from onboarding.models import Area, AreaOwner, Maintainer, ProjectRole, RoleChange
-from onboarding.parsers import ParseError, normalise_login, ownership_file_kind
-from onboarding.parsers.codeowners import parse_codeowners
-from onboarding.parsers.maintainers import ROLE_EMERITUS, parse_maintainers
-from onboarding.parsers.owners import expand_aliases, parse_owners, parse_owners_aliases
 from onboarding.services.identities import login_from_email, normalise_email
 
 logger = logging.getLogger(__name__)
@@ -152,44 +155,32 @@ class _Desired:
         return spec
 
 
-def _directory_of(path: str) -> str:
-    directory = posixpath.dirname(path)
-    # CODEOWNERS in .github/ or docs/ speaks for the whole repository.
-    return (
-        ""
-        if directory in {".github", ".gitlab", "docs"} and posixpath.basename(path) == "CODEOWNERS"
-        else directory
-    )
-
-
-def _read_owners(desired: _Desired, doc, aliases: dict[str, list[str]]) -> None:
-    parsed = parse_owners(doc.body, path=doc.path)
-    directory = _directory_of(doc.path)
+def _read_owners(desired: _Desired, directory: str, parsed: OwnersFile, document_id: int | None) -> None:
+    """One OWNERS file, aliases already expanded (kb.ownership.owners.read_owners_tree)."""
     is_root = directory == ""
-    wide = [r for r in parsed.all_rules if r.pattern in {None, ".*", "^.*$"}]
-    area = desired.area(Area.Kind.DIRECTORY, directory, "owners", doc.pk)
+    wide = parsed.whole_directory_rules
+    area = desired.area(Area.Kind.DIRECTORY, directory, "owners", document_id)
     labelled: list[tuple[list[str], list]] = []
     for rule in parsed.all_rules:
-        approvers = expand_aliases(rule.approvers, aliases)
-        reviewers = expand_aliases(rule.reviewers, aliases)
-        emeritus = expand_aliases(rule.emeritus_approvers, aliases)
-        if rule in wide:
-            for login in approvers:
-                if key := desired.person(login=login):
+        whole = rule in wide
+        for login in rule.approvers:
+            if key := desired.person(login=login):
+                if whole:
                     area.add(key, AreaOwner.Role.APPROVER)
-                    desired.rank(key, Ladder.MAINTAINER if is_root else Ladder.APPROVER)
-            for login in reviewers:
-                if key := desired.person(login=login):
+                # A filter's approvers approve some files only: approvers, not maintainers.
+                desired.rank(key, Ladder.MAINTAINER if is_root and whole else Ladder.APPROVER)
+        for login in rule.reviewers:
+            if key := desired.person(login=login):
+                if whole:
                     area.add(key, AreaOwner.Role.REVIEWER)
-                    desired.rank(key, Ladder.REVIEWER)
-            for login in emeritus:
-                if key := desired.person(login=login):
+                desired.rank(key, Ladder.REVIEWER)
+        for login in rule.emeritus_approvers:
+            if key := desired.person(login=login):
+                if whole:
                     area.add(key, AreaOwner.Role.EMERITUS)
-                    desired.rank(key, Ladder.EMERITUS)
+                desired.rank(key, Ladder.EMERITUS)
         if rule.labels:
-            labelled.append(
-                (rule.labels, [(approvers or expand_aliases(parsed.approvers, aliases)), reviewers])
-            )
+            labelled.append((rule.labels, [rule.approvers or parsed.approvers, rule.reviewers]))
     for labels, (approvers, reviewers) in labelled:
         if not approvers and not reviewers:
             approvers = [
@@ -199,7 +190,7 @@ def _read_owners(desired: _Desired, doc, aliases: dict[str, list[str]]) -> None:
                 login for login, role in _owners_logins(desired, area) if role == AreaOwner.Role.REVIEWER
             ]
         for label in labels:
-            label_area = desired.area(Area.Kind.LABEL, label, "owners", doc.pk)
+            label_area = desired.area(Area.Kind.LABEL, label, "owners", document_id)
             for login in approvers:
                 if key := desired.person(login=login):
                     label_area.add(key, AreaOwner.Role.APPROVER)
@@ -213,40 +204,44 @@ def _owners_logins(desired: _Desired, area: AreaSpec) -> list[tuple[str, str]]:
 
 
 def _read_codeowners(desired: _Desired, doc) -> None:
+    """CODEOWNERS speaks for the whole repository, wherever of its three places it sits."""
     parsed = parse_codeowners(doc.body, path=doc.path)
     for rule in parsed.rules:
-        directory = rule.directory
-        if directory is None:
-            continue
-        area = desired.area(Area.Kind.DIRECTORY, directory, "codeowners", doc.pk)
-        # Last match wins: a later rule for the same directory replaces the earlier owners.
+        if rule.area is None:
+            continue  # a glob such as "*.md" names no single folder or file
+        kind, path = rule.area
+        area = desired.area(kind, path, "codeowners", doc.pk)
+        # Last match wins: a later rule for the same area replaces the earlier owners.
         area.owners = {k: v for k, v in area.owners.items() if v == AreaOwner.Role.EMERITUS}
         for owner in rule.owners:
             login, email = ("", owner) if "@" in owner[1:] else (owner, "")
             if key := desired.person(login=login, email=email):
                 area.add(key, AreaOwner.Role.APPROVER)
-                desired.rank(key, Ladder.MAINTAINER if directory == "" else Ladder.APPROVER)
+                desired.rank(
+                    key, Ladder.MAINTAINER if (kind, path) == (Area.Kind.DIRECTORY, "") else Ladder.APPROVER
+                )
 
 
-_MAINTAINER_ROLE_TO_LADDER = {
-    "maintainer": Ladder.MAINTAINER, "approver": Ladder.APPROVER, "reviewer": Ladder.REVIEWER, ROLE_EMERITUS: Ladder.EMERITUS,
+_ROLE_TO_LADDER = {
+    Role.LEAD: Ladder.LEAD, Role.MAINTAINER: Ladder.MAINTAINER, Role.APPROVER: Ladder.APPROVER,
+    Role.REVIEWER: Ladder.REVIEWER, Role.MEMBER: Ladder.MEMBER, Role.EMERITUS: Ladder.EMERITUS,
 }  # fmt: skip
-_LADDER_TO_OWNER_ROLE = {
-    Ladder.MAINTAINER: AreaOwner.Role.APPROVER, Ladder.APPROVER: AreaOwner.Role.APPROVER,
-    Ladder.REVIEWER: AreaOwner.Role.REVIEWER, Ladder.EMERITUS: AreaOwner.Role.EMERITUS,
+_ROLE_TO_OWNER_ROLE = {
+    Role.LEAD: AreaOwner.Role.APPROVER, Role.MAINTAINER: AreaOwner.Role.APPROVER,
+    Role.APPROVER: AreaOwner.Role.APPROVER, Role.REVIEWER: AreaOwner.Role.REVIEWER,
+    Role.MEMBER: AreaOwner.Role.REVIEWER, Role.EMERITUS: AreaOwner.Role.EMERITUS,
 }  # fmt: skip
 
 
-def _read_maintainers(desired: _Desired, doc) -> None:
-    parsed = parse_maintainers(doc.body, path=doc.path)
+def _read_maintainers(desired: _Desired, doc, parse=parse_maintainers) -> None:
+    parsed = parse(doc.body, path=doc.path)
     for person in parsed.people:
         key = desired.person(
             login=person.login, email=person.email, name=person.name, affiliation=person.affiliation
         )
         if key is None:
             continue
-        ladder = _MAINTAINER_ROLE_TO_LADDER[person.role]
-        desired.rank(key, ladder)
+        desired.rank(key, _ROLE_TO_LADDER[person.role])
         for raw in person.areas:
             area_name = raw.strip()
             if not area_name:
@@ -256,38 +251,65 @@ def _read_maintainers(desired: _Desired, doc) -> None:
                 kind, path = Area.Kind.DIRECTORY, ("" if path in {"*", "**"} else path)
             else:
                 kind, path = Area.Kind.LABEL, area_name
-            desired.area(kind, path, "maintainers", doc.pk).add(key, _LADDER_TO_OWNER_ROLE[ladder])
+            desired.area(kind, path, "maintainers", doc.pk).add(key, _ROLE_TO_OWNER_ROLE[person.role])
+
+
+def _ownership_documents(project: Project) -> dict[str, list]:
+    """kind -> the project's ownership Documents of that kind (kb.ownership decides, by path:
+    OWNERS.md is stored as "owners" and GOVERNANCE.md as "doc", and both are read)."""
+    candidates = Document.objects.filter(
+        project=project, kind__in=[Document.Kind.OWNERS, Document.Kind.DOC]
+    ).values_list("pk", "path", "key")
+    wanted = {pk: kind for pk, path, key in candidates if (kind := ownership_file_kind(path or key))}
+    by_kind: dict[str, list] = {}
+    documents = Document.objects.filter(pk__in=list(wanted)).only("pk", "path", "key", "body")
+    for doc in sorted(documents, key=lambda d: ((d.path or d.key).count("/"), d.path or d.key)):
+        doc.path = doc.path or doc.key
+        by_kind.setdefault(wanted[doc.pk], []).append(doc)
+    # GitHub reads one CODEOWNERS: the first of .github/, the root, docs/.
+    codeowners = effective_codeowners([d.path for d in by_kind.get("codeowners", [])])
+    by_kind["codeowners"] = [d for d in by_kind.get("codeowners", []) if d.path == codeowners]
+    return by_kind
+
+
+def _error(exc: ParseError) -> dict:
+    return {"path": exc.path, "line": exc.line, "error": exc.message}
 
 
 def _collect(project: Project, report: ImportReport) -> _Desired:
-    documents = list(
-        Document.objects.filter(project=project, kind=Document.Kind.OWNERS).only("pk", "path", "key", "body")
-    )
-    aliases: dict[str, list[str]] = {}
-    by_kind: dict[str, list] = {}
-    for doc in sorted(documents, key=lambda d: (d.path.count("/"), d.path)):
-        doc.path = doc.path or doc.key
-        kind = ownership_file_kind(doc.path)
-        if kind is None:
-            continue
-        by_kind.setdefault(kind, []).append(doc)
+    by_kind = _ownership_documents(project)
     report.files = sum(len(docs) for docs in by_kind.values())
-    for doc in by_kind.get("owners_aliases", []):
-        try:
-            for alias, members in parse_owners_aliases(doc.body, path=doc.path).items():
-                aliases.setdefault(alias, members)
-        except ParseError as exc:
-            report.errors.append({"path": exc.path, "line": exc.line, "error": exc.message})
     desired = _Desired()
-    readers = [("maintainers", _read_maintainers), ("owners", lambda d, doc: _read_owners(d, doc, aliases)),
-               ("codeowners", _read_codeowners)]  # fmt: skip
-    for kind, reader in readers:
-        for doc in by_kind.get(kind, []):
-            try:
-                reader(desired, doc)
-            except ParseError as exc:
-                report.errors.append({"path": exc.path, "line": exc.line, "error": exc.message})
+    for doc in by_kind.get("maintainers", []):
+        _read_guarded(report, lambda doc=doc: _read_maintainers(desired, doc))
+    for doc in by_kind.get("governance", []):
+        _read_guarded(report, lambda doc=doc: _read_maintainers(desired, doc, parse=parse_role_sections))
+    owners_documents = by_kind.get("owners", []) + by_kind.get("owners_aliases", [])
+    tree = read_owners_tree([(doc.path, doc.body) for doc in owners_documents])
+    report.errors += [_error(exc) for exc in tree.errors]
+    document_ids = {posixpath.dirname(doc.path): doc.pk for doc in by_kind.get("owners", [])}
+    for directory, parsed in tree.files.items():
+        _skip_unresolved_aliases(parsed, tree.unresolved_aliases.get(directory, set()))
+        _read_owners(desired, directory, parsed, document_ids.get(directory))
+    for doc in by_kind.get("codeowners", []):
+        _read_guarded(report, lambda doc=doc: _read_codeowners(desired, doc))
     return desired
+
+
+def _read_guarded(report: ImportReport, read) -> None:
+    try:
+        read()
+    except ParseError as exc:
+        report.errors.append(_error(exc))
+
+
+def _skip_unresolved_aliases(parsed: OwnersFile, unresolved: set[str]) -> None:
+    """ "sig-gone-leads" that OWNERS_ALIASES no longer defines names a group, not a person."""
+    if not unresolved:
+        return
+    for holder in (parsed, *parsed.filters):
+        for key in ("approvers", "reviewers", "emeritus_approvers"):
+            setattr(holder, key, [name for name in getattr(holder, key) if name not in unresolved])
 
 
 def _match_maintainers(desired: _Desired, report: ImportReport) -> dict[str, Maintainer]:
@@ -494,7 +516,7 @@ def memberships_mirror(*, project: Project, demoted: set[int] = frozenset()) -> 
     changed = 0
     maintainer_users = set(
         ProjectRole.objects.filter(
-            project=project, role=Ladder.MAINTAINER, maintainer__user__isnull=False
+            project=project, role__in=[Ladder.LEAD, Ladder.MAINTAINER], maintainer__user__isnull=False
         ).values_list("maintainer__user_id", flat=True)
     )
     memberships = {m.user_id: m for m in ProjectMembership.objects.filter(project=project)}
@@ -555,6 +577,7 @@ def people_import(*, project: Project) -> ImportReport:
     _sync_areas(project, desired, people, report)
     moves = _sync_roles(project, desired, people, report)
     report.users_linked = maintainers_link_users(maintainers=list(people.values()))
-    demoted = {m.pk for m, old, new in moves if old == Ladder.MAINTAINER and new != Ladder.MAINTAINER}
+    maintainer_rungs = {Ladder.LEAD, Ladder.MAINTAINER}
+    demoted = {m.pk for m, old, new in moves if old in maintainer_rungs and new not in maintainer_rungs}
     report.memberships_changed = memberships_mirror(project=project, demoted=demoted)
     return report

@@ -493,11 +493,15 @@ def _store(
             people = people_only(counter.per_area.get(area.path, Counter()))
             area.doc_count = doc_counts.get(area.path, 0)
             area.glacier_count = glacier_dirs.get(area.path, 0)
-        else:
+        elif area.kind == Area.Kind.LABEL:
             # A label has no commits: its figures are engagement (comments, closes) on its issues.
             people = people_only(counter.per_label.get(area.path, Counter()))
             area.doc_count = 0
             area.glacier_count = glacier_labels.get(area.path, 0)
+        else:
+            # A file named in CODEOWNERS: the counter keeps no per-file commits (yet), so no figures.
+            people = Counter()
+            area.doc_count = area.glacier_count = 0
         area.contributions = sum(people.values())
         area.bus_factor = bus_factor(people.values())
         area.elephant_factor = elephant_factor(org_counts(people).values())

@@ -91,9 +91,9 @@ def _held_areas(project: Project, maintainer: Maintainer) -> list[Area]:
 
 @transaction.atomic
 def succession_plans_refresh(*, project: Project) -> list[SuccessionPlan]:
-    """Ensure a plan per maintainer/approver holding areas, and recompute every plan's risk score."""
+    """Ensure a plan per lead/maintainer/approver holding areas, and recompute every plan's risk score."""
     holders = Maintainer.objects.filter(
-        Q(roles__project=project, roles__role__in=[Ladder.MAINTAINER, Ladder.APPROVER])
+        Q(roles__project=project, roles__role__in=[Ladder.LEAD, Ladder.MAINTAINER, Ladder.APPROVER])
         | Q(ownerships__area__project=project, ownerships__role=AreaOwner.Role.APPROVER)
     ).distinct()
     existing = {p.maintainer_id: p for p in SuccessionPlan.objects.filter(project=project)}

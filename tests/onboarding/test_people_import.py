@@ -209,7 +209,8 @@ def test_receiver_never_raises(caplog, monkeypatch):
 
 
 def test_import_of_real_kubernetes_community_owners_files():
-    from tests.onboarding.test_parsers import CORPUS, FIXTURES
+    from tests.kb.ownership.golden import FIXTURES
+    from tests.kb.ownership.test_golden import CORPUS
 
     project = make_project("k8s")
     community = CORPUS / "kubernetes__community"
@@ -257,3 +258,53 @@ def test_one_person_from_login_email_and_noreply_address_across_files():
     ann = Maintainer.objects.get(email="ann@acme.example")
     assert set(Area.objects.get(project=project, path="web").owners.all()) == {ann}
     assert Maintainer.objects.count() == 3  # negz, ann, annlee (a login nobody ties to Ann)
+
+
+def test_owners_md_role_sections_give_the_ladder():
+    """Issue 14: a Crossplane-style OWNERS.md used to give 0 maintainers and 0 emeritus."""
+    from tests.kb.ownership.golden import FIXTURES
+
+    project = make_project()
+    put_files(project, {"OWNERS.md": (FIXTURES / "crossplane.OWNERS.md").read_text()})
+    put_files(project, {"GOVERNANCE.md": (FIXTURES / "steering.GOVERNANCE.md").read_text()}, kind="doc")
+    report = people_import(project=project)
+    assert report.errors == [] and report.files == 2
+    ladder = roles(project)
+    assert [login for login, role in sorted(ladder.items()) if role == "maintainer"] == [
+        "bobh66", "negz", "phisco", "turkenh",
+    ]  # fmt: skip
+    assert [login for login, role in sorted(ladder.items()) if role == "emeritus"] == [
+        "bassam", "cbabbage", "jbw976", "muvaf",
+    ]  # fmt: skip
+    assert ladder["ada"] == ladder["ltor"] == "lead"
+    assert ladder["ghopper"] == "member"
+    negz = Maintainer.objects.get(github_login="negz")
+    assert (negz.display_name, negz.email) == ("Nic Cope", "negz@upbound.io")
+
+
+def test_ownership_files_under_testdata_and_vendor_are_ignored():
+    project = make_project()
+    put_files(project, {
+        "OWNERS": "approvers:\n  - alice\n",
+        "charts/testdata/OWNERS": "approvers:\n  - chart-author\n",
+        "vendor/github.com/x/y/MAINTAINERS.md": "- Someone Else <someone@example.org>\n",
+        "src/CODEOWNERS": "* @not-read-by-github\n",
+    })  # fmt: skip
+    report = people_import(project=project)
+    assert report.files == 1
+    assert roles(project) == {"alice": "maintainer"}
+
+
+def test_codeowners_file_patterns_are_file_areas_and_filters_give_approvers():
+    project = make_project()
+    put_files(project, {
+        ".github/CODEOWNERS": "* @root\nMakefile @builder\n/docs/ @writer\n*.md @writer\n",
+        "CODEOWNERS": "* @ignored-second-file\n",
+        "OWNERS": 'owners:\n  - alice\nfilters:\n  "\\\\.go$":\n    approvers:\n      - gopher\n',
+    })  # fmt: skip
+    assert people_import(project=project).errors == []
+    assert owners(project, "file", "Makefile") == {("builder", "approver")}
+    assert owners(project, "directory", "docs") == {("writer", "approver")}
+    assert not Area.objects.filter(project=project, path="Makefile", kind="directory").exists()
+    assert roles(project) == {"root": "maintainer", "builder": "approver", "writer": "approver",
+                              "alice": "maintainer", "gopher": "approver"}  # fmt: skip

@@ -3,6 +3,8 @@
 import pytest
 
 from kb.glaciers.owners import owners_areas
+from kb.ownership import ParseError
+from kb.ownership.owners import parse_owners, read_owners_tree
 from kb.rendering import (
     MAX_NESTING,
     FrontMatterError,
@@ -13,9 +15,6 @@ from kb.rendering import (
 )
 from kb.sources.local import read_local_tree
 from kb.yaml_safe import YAMLLimitError, compose_yaml, load_yaml
-from onboarding.gaps.owners import parse_owners
-from onboarding.parsers import ParseError
-from onboarding.parsers.owners import parse_owners as parse_owners_strictly
 
 LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + n)}: &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 9) + "]\n" for n in range(8)
@@ -61,10 +60,13 @@ def test_a_front_matter_bomb_is_a_front_matter_error_and_the_file_is_kept(tmp_pa
 
 
 def test_owners_parsers_refuse_bombs_without_raising_anything_else():
-    assert parse_owners("OWNERS", LAUGHS, {}) is None
+    tree = read_owners_tree([("OWNERS", LAUGHS), ("x/OWNERS", "approvers: [a]")])
+    assert list(tree.files) == ["x"] and [(e.path, e.line is not None) for e in tree.errors] == [
+        ("OWNERS", True)
+    ]
     assert owners_areas([("OWNERS", LAUGHS), ("x/OWNERS", "approvers: [a]")])["x"].approvers == ["a"]
     with pytest.raises(ParseError, match="aliases expand"):
-        parse_owners_strictly(LAUGHS)
+        parse_owners(LAUGHS)
 
 
 @pytest.mark.parametrize(

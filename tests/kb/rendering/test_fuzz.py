@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.glaciers.owners import owners_areas
+from kb.ownership import ParseError
+from kb.ownership.codeowners import parse_codeowners
+from kb.ownership.maintainers import parse_maintainers, parse_role_sections
+from kb.ownership.owners import parse_owners, read_owners_tree
 from kb.rendering import FrontMatterError, RenderError, render_markdown, split_front_matter
 from onboarding.gaps.markdown_scan import anchors, links
-from onboarding.gaps.owners import parse_aliases, parse_owners
-from onboarding.parsers import ParseError
-from onboarding.parsers.owners import parse_owners as parse_owners_strictly
 
 # The deadline is a liveness bound that catches a quadratic or runaway case, not a speed test:
 # generous, because CI's two cores are shared.
@@ -70,9 +71,10 @@ def test_front_matter_is_a_mapping_or_front_matter_error(yaml_text):
 @BOUNDED
 @given(YAML)
 def test_ownership_parsers_answer_or_raise_parse_error(yaml_text):
-    parse_owners("OWNERS", yaml_text, parse_aliases(yaml_text))
+    read_owners_tree([("OWNERS", yaml_text), ("OWNERS_ALIASES", yaml_text)])
     owners_areas([("OWNERS", yaml_text), ("OWNERS_ALIASES", yaml_text)])
-    try:
-        parse_owners_strictly(yaml_text)
-    except ParseError:
-        pass
+    for parse in (parse_owners, parse_codeowners, parse_maintainers, parse_role_sections):
+        try:
+            parse(yaml_text, path="x")
+        except ParseError:
+            pass

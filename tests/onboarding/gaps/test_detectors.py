@@ -339,6 +339,21 @@ def test_owners_hygiene_rules():
     assert uncovered[0].evidence["subdirectories_uncovered"] == ["island/sub"]
 
 
+def test_codeowners_coverage_is_the_importers_answer():
+    """ "docs/*" owns the files in docs/, not docs/sub/ (GitHub's rule, and the people import's)."""
+    project = ProjectFactory()
+    owners(project, "island/OWNERS", "approvers: [a]\n")  # the project uses OWNERS files
+    owners(project, ".github/CODEOWNERS", "docs/* @writer\n/api/ @api\n")
+    owners(project, "src/CODEOWNERS", "* @nobody\n")  # not one of GitHub's three places: ignored
+    for path in ("docs/README.md", "docs/sub/README.md", "api/v1/README.md", "pkg/README.md",
+                 "charts/testdata/README.md"):  # fmt: skip
+        doc(project, path)
+    uncovered = run(project, "owners-uncovered-directory")
+    assert sorted(g.evidence["directory"] for g in uncovered) == ["charts", "docs/sub", "pkg", "src"]
+    charts = next(g for g in uncovered if g.evidence["directory"] == "charts")
+    assert charts.evidence["subdirectories_uncovered"] == []  # testdata/ is not asked for an OWNERS file
+
+
 def test_owners_rules_quiet_without_owners_and_on_healthy_files():
     project = ProjectFactory()
     doc(project, "pkg/README.md")

@@ -2,27 +2,34 @@
 
 An OWNERS file is YAML: approvers, reviewers, emeritus_approvers, required_reviewers
 and labels as lists of GitHub logins (or alias names), `options: {no_parent_owners: true}`,
-and `filters:` mapping a regular expression over file names to the same keys. The real
+and `filters:` mapping a regular expression over file names to the same keys. Some
+repositories write `owners:` for the approvers; it is read as approvers. The real
 files vary: empty lists written as `reviewers:` (null), trailing comments, mixed-case
 logins, a single string where a list is expected. All of these are accepted; anything
 that is not a mapping of lists of names is a ParseError with the line.
 
-The YAML is read as a node tree (yaml.compose) so that every error knows its line.
+The YAML is read as a node tree (kb.yaml_safe.compose_yaml: bounded) so that every
+error knows its line. `read_owners_tree` reads a repository's OWNERS files with their
+aliases expanded: the one view compaction, gaps and the people import share.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
 import yaml
 
+from kb.ownership import ParseError, normalise_login, ownership_file_kind
 from kb.yaml_safe import compose_yaml
-from onboarding.parsers import ParseError, normalise_login
 
 LIST_KEYS = ("approvers", "reviewers", "emeritus_approvers", "required_reviewers", "labels")
-KNOWN_KEYS = {*LIST_KEYS, "options", "filters"}
+# Keys read as another list key.
+KEY_SYNONYMS = {"owners": "approvers"}
 KNOWN_OPTIONS = {"no_parent_owners", "auto_approve_unowned_subfolders"}
+# Filters prow applies to every file of the directory: their people own the whole directory.
+WHOLE_DIRECTORY_PATTERNS = {None, ".*", "^.*$"}
 
 
 @dataclass
@@ -68,6 +75,19 @@ class OwnersFile:
         """Everyone listed under `key`, file-wide and in every filter, first occurrence wins."""
         seen: dict[str, str] = {}
         for rule in self.all_rules:
+            for name in getattr(rule, key):
+                seen.setdefault(name.lower(), name)
+        return list(seen.values())
+
+    @property
+    def whole_directory_rules(self) -> list[OwnersRule]:
+        """The rules that apply to every file of the directory (no filter, or a ".*" one)."""
+        return [rule for rule in self.all_rules if rule.pattern in WHOLE_DIRECTORY_PATTERNS]
+
+    def whole_directory(self, key: str) -> list[str]:
+        """Everyone listed under `key` in the rules that cover the whole directory."""
+        seen: dict[str, str] = {}
+        for rule in self.whole_directory_rules:
             for name in getattr(rule, key):
                 seen.setdefault(name.lower(), name)
         return list(seen.values())
@@ -143,16 +163,23 @@ def _names(node: yaml.Node, path: str, key: str) -> list[str]:
     return list(names.values())
 
 
-def _rule(pairs, path: str, *, pattern: str | None, line: int, unknown: list[str]) -> OwnersRule:
+def _rule(pairs, path: str, *, pattern: str | None, line: int) -> OwnersRule:
+    """The list keys of `pairs` as one rule; in a filter any other key is an error."""
     rule = OwnersRule(pattern=pattern, line=line)
     for key, value, key_line in pairs:
-        if key in LIST_KEYS:
-            setattr(rule, key, _names(value, path, key))
+        field_name = KEY_SYNONYMS.get(key, key)
+        if field_name in LIST_KEYS:
+            merged = {name.lower(): name for name in getattr(rule, field_name)}
+            for name in _names(value, path, key):
+                merged.setdefault(name.lower(), name)
+            setattr(rule, field_name, list(merged.values()))
         elif pattern is not None:
             raise ParseError(f"unknown key '{key}' in filter {pattern!r}", path=path, line=key_line)
-        else:
-            unknown.append(key)
     return rule
+
+
+def _is_list_key(key: str) -> bool:
+    return KEY_SYNONYMS.get(key, key) in LIST_KEYS
 
 
 def parse_owners(text: str, *, path: str = "OWNERS") -> OwnersFile:
@@ -161,8 +188,7 @@ def parse_owners(text: str, *, path: str = "OWNERS") -> OwnersFile:
     if root is None or _is_null(root):
         return result
     pairs = _mapping(root, path, "an OWNERS file")
-    plain = [(k, v, ln) for k, v, ln in pairs if k in LIST_KEYS]
-    base = _rule(plain, path, pattern=None, line=1, unknown=[])
+    base = _rule([pair for pair in pairs if _is_list_key(pair[0])], path, pattern=None, line=1)
     for key in LIST_KEYS:
         setattr(result, key, getattr(base, key))
     for key, value, _key_line in pairs:
@@ -192,8 +218,8 @@ def parse_owners(text: str, *, path: str = "OWNERS") -> OwnersFile:
                         line=rule_line,
                     ) from exc
                 rule_pairs = [] if _is_null(rule_node) else _mapping(rule_node, path, f"filter {pattern!r}")
-                result.filters.append(_rule(rule_pairs, path, pattern=pattern, line=rule_line, unknown=[]))
-        elif key not in LIST_KEYS:
+                result.filters.append(_rule(rule_pairs, path, pattern=pattern, line=rule_line))
+        elif not _is_list_key(key):
             result.unknown_keys.append(key)
     return result
 
@@ -222,3 +248,53 @@ def expand_aliases(names: list[str], aliases: dict[str, list[str]]) -> list[str]
         for member in lowered.get(name.lower(), [name]):
             result.setdefault(member.lower(), member)
     return list(result.values())
+
+
+@dataclass
+class OwnersTree:
+    """A repository's OWNERS files, by directory ("" for the root), aliases expanded."""
+
+    files: dict[str, OwnersFile] = field(default_factory=dict)
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    errors: list[ParseError] = field(default_factory=list)
+    # Names that look like aliases ("sig-x-leads") but that no OWNERS_ALIASES defines, per directory.
+    unresolved_aliases: dict[str, set[str]] = field(default_factory=dict)
+
+
+_ALIAS_LIKE = re.compile(r"-(?:leads|approvers|reviewers|maintainers|owners|admins|chairs)$", re.I)
+
+
+def read_owners_tree(files: list[tuple[str, str]]) -> OwnersTree:
+    """Parse (path, text) pairs of OWNERS and OWNERS_ALIASES files into one OwnersTree.
+
+    Other files and files under vendored trees are ignored; a broken file is left out and
+    its ParseError kept in `errors`. Every people list of every rule comes back with its
+    aliases replaced by their members."""
+    tree = OwnersTree()
+    owners_files = []
+    for path, text in sorted(files, key=lambda pair: (pair[0].count("/"), pair[0])):
+        kind = ownership_file_kind(path)
+        try:
+            if kind == "owners_aliases":
+                for alias, members in parse_owners_aliases(text, path=path).items():
+                    tree.aliases.setdefault(alias, members)
+            elif kind == "owners":
+                owners_files.append(parse_owners(text, path=path))
+        except ParseError as exc:
+            tree.errors.append(exc)
+    for parsed in owners_files:
+        directory = posixpath.dirname(parsed.path.strip("/"))
+        unresolved: set[str] = set()
+        known_aliases = {alias.lower() for alias in tree.aliases}
+        for holder in (parsed, *parsed.filters):
+            for key in ("approvers", "reviewers", "emeritus_approvers"):
+                names = getattr(holder, key)
+                if tree.aliases:
+                    unresolved |= {
+                        n for n in names if _ALIAS_LIKE.search(n) and n.lower() not in known_aliases
+                    }
+                setattr(holder, key, expand_aliases(names, tree.aliases))
+        tree.files[directory] = parsed
+        if unresolved:
+            tree.unresolved_aliases[directory] = unresolved
+    return tree

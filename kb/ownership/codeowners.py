@@ -1,22 +1,34 @@
 """CODEOWNERS files (GitHub, and GitLab's [Section] headers).
 
-Each line is a gitignore-style pattern followed by owners: @user, @org/team or an
-e-mail address. For a given path the *last* matching line wins. A pattern with no
-owners is allowed (it makes matching files unowned). Lines starting with # are
-comments; "\\#" escapes a pattern that starts with #. Negation ("!") is not supported
-by GitHub, so it is reported as an error rather than silently misread.
+Each line is a gitignore-style pattern followed by owners: @user, @org/team or an e-mail
+address; for a given path the *last* matching line wins, and a pattern with no owners
+makes matching files unowned. Patterns are matched by `pathspec` with gitignore semantics,
+plus the one rule where GitHub's documentation departs from gitignore: an anchored pattern
+whose last part is a `*` wildcard ("docs/*", "/*") owns the files at that level only, not
+files in folders below it ("docs/*" owns docs/a.md, not docs/sub/b.md).
+
+Negation ("!") and character ranges ("[a-z]") are ignored by GitHub, so they are reported as
+errors rather than silently read differently.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from onboarding.parsers import ParseError
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+from kb.ownership import CODEOWNERS_DIRECTORIES, ParseError
 
 _OWNER = re.compile(r"^(@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 _SECTION = re.compile(r"^\^?\[(?P<name>[^\]]+)\](\[\d+\])?(?P<owners>(\s+\S+)*)\s*$")
+# A name no pattern spells out, standing for "any file directly in this folder".
+_ANY_FILE_NAME = "\uffff"
+# Extension-less names that are files by convention (a CODEOWNERS line "Makefile" owns a file).
+_FILE_NAMES = {"makefile", "dockerfile", "jenkinsfile", "vagrantfile", "gemfile", "procfile", "rakefile",
+               "license", "copying", "notice", "authors", "owners", "codeowners", "maintainers"}  # fmt: skip
 
 
 @dataclass
@@ -27,27 +39,48 @@ class CodeownersRule:
     section: str = ""
 
     @cached_property
-    def regex(self) -> re.Pattern:
-        return compile_pattern(self.pattern)
+    def _compiled(self) -> GitIgnoreSpecPattern:
+        return GitIgnoreSpecPattern(self.pattern)
+
+    @cached_property
+    def _this_level_only(self) -> bool:
+        body = self.pattern.rstrip("/")
+        last = body.rsplit("/", 1)[-1]
+        return "/" in body and "*" in last and "**" not in last and not self.pattern.endswith("/")
 
     def matches(self, path: str) -> bool:
-        return bool(self.regex.match(path.lstrip("/")))
+        path = path.strip("/")
+        if self._compiled.match_file(path) is None:
+            return False
+        if self._this_level_only:
+            # Matched only because a folder above it matched: GitHub does not own nested files.
+            parent = posixpath.dirname(path)
+            while parent:
+                if self._compiled.match_file(parent) is not None:
+                    return False
+                parent = posixpath.dirname(parent)
+        return True
 
     @property
-    def directory(self) -> str | None:
-        """The directory this rule covers, when it is a plain directory ("" for "*"), else None."""
-        pattern = self.pattern.strip("/")
+    def area(self) -> tuple[str, str] | None:
+        """("directory", path) or ("file", path) for a rule naming one folder ("" for the whole
+        repository) or one file; None for a glob that names neither ("*.md", "apps/*/config")."""
+        pattern = self.pattern
+        if pattern in {"*", "**", "/", "/*", "/**"}:
+            return ("directory", "")
+        body = pattern.strip("/")
         for suffix in ("/**", "/*"):
-            if pattern.endswith(suffix):
-                pattern = pattern[: -len(suffix)]
-        if pattern in {"*", "**", ""}:
-            return ""
-        if any(ch in pattern for ch in "*?["):
+            if body.endswith(suffix):
+                body = body.removesuffix(suffix)
+                pattern = body + "/"
+        if any(ch in body for ch in "*?["):
             return None
-        if self.pattern.endswith("/") or self.pattern.endswith("*"):
-            return pattern
-        # "/docs" or "docs" may name a file or a directory; a dot in the last part means a file.
-        return None if "." in pattern.rsplit("/", 1)[-1] else pattern
+        body = body.replace("\\", "")
+        if pattern.endswith("/"):
+            return ("directory", body)
+        name = body.rsplit("/", 1)[-1]
+        is_file = "." in name.lstrip(".") or name.lower() in _FILE_NAMES
+        return ("file" if is_file else "directory", body)
 
 
 @dataclass
@@ -56,11 +89,16 @@ class CodeownersFile:
     rules: list[CodeownersRule] = field(default_factory=list)
 
     def owners_for(self, path: str) -> list[str]:
-        """Owners of `path`: the last matching rule wins."""
+        """Owners of the file at `path`: the last matching rule wins."""
         for rule in reversed(self.rules):
             if rule.matches(path):
                 return rule.owners
         return []
+
+    def directory_owners(self, directory: str) -> list[str]:
+        """Owners of any file directly in `directory` ("" for the root), whatever its name:
+        "docs/*" owns "docs" but not "docs/sub"; "*.md" owns no folder."""
+        return self.owners_for(posixpath.join(directory.strip("/"), _ANY_FILE_NAME))
 
     @property
     def everyone(self) -> list[str]:
@@ -69,52 +107,6 @@ class CodeownersFile:
             for owner in rule.owners:
                 seen.setdefault(owner.lower(), owner)
         return list(seen.values())
-
-
-def compile_pattern(pattern: str) -> re.Pattern:
-    """gitignore-style pattern -> regex over repository-relative paths (no leading slash).
-
-    A leading or inner "/" anchors the pattern to the root, otherwise it matches at any
-    depth; "*" stays within one directory, "**" crosses them; a pattern matching a
-    directory matches everything beneath it.
-    """
-    directory_only = pattern.endswith("/")
-    body = pattern.strip("/") if pattern != "/" else ""
-    anchored = pattern.startswith("/") or "/" in body
-    out = []
-    i = 0
-    while i < len(body):
-        if body.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif body.startswith("/**", i) and i + 3 == len(body):
-            out.append("/.*")
-            i += 3
-        elif body.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif body[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif body[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif body[i] == "\\" and i + 1 < len(body):
-            out.append(re.escape(body[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(body[i]))
-            i += 1
-    prefix = "^" if anchored else "^(?:.*/)?"
-    last_segment = body.rsplit("/", 1)[-1]
-    if directory_only:
-        tail = "/.*$"
-    elif "*" in last_segment and "**" not in last_segment:
-        # GitHub: "docs/*" owns docs/a.md but not docs/sub/b.md.
-        tail = "$"
-    else:
-        tail = "(?:/.*)?$"
-    return re.compile(prefix + "".join(out) + tail)
 
 
 def _split(line: str) -> list[str]:
@@ -158,8 +150,6 @@ def parse_codeowners(text: str, *, path: str = "CODEOWNERS") -> CodeownersFile:
         if not tokens:
             continue
         pattern, owners = tokens[0], tokens[1:]
-        if pattern.startswith("\\#"):
-            pattern = pattern[1:]
         if pattern.startswith("!"):
             raise ParseError(
                 f"negated pattern {pattern!r} is not supported in CODEOWNERS", path=path, line=number
@@ -187,6 +177,15 @@ def _check_owner(owner: str, *, path: str, line: int) -> None:
             path=path,
             line=line,
         )
+
+
+def effective_codeowners(paths: list[str]) -> str | None:
+    """The CODEOWNERS file that applies among `paths`: GitHub reads the first it finds in
+    .github/, the root, docs/ (GitLab's .gitlab/ last), and ignores the others."""
+    by_directory = {
+        posixpath.dirname(p.strip("/")): p for p in paths if posixpath.basename(p) == "CODEOWNERS"
+    }
+    return next((by_directory[d] for d in CODEOWNERS_DIRECTORIES if d in by_directory), None)
 
 
 def owner_login(owner: str) -> tuple[str, str]:
