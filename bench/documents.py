@@ -148,7 +148,8 @@ def keps(corpus_dir: Path) -> None:
             )
     print(
         f"\n== KEPs: {reached}/{total} kep.yaml statuses reach their README's decision ({reached / max(total, 1):.1%}); "
-        f"{without_readme} kep.yaml files have no README beside them (test data) and are not counted"
+        f"{without_readme} kep.yaml files have no README beside them (test data) and {templates} describe a "
+        "KEP template (placeholders, not a status); neither is counted"
     )
     for miss in misses[:10]:
         print("  miss:", *miss)
