@@ -48,6 +48,7 @@ def analyse(*, path: str, kind: str, body: str, metadata: dict) -> DocumentAnaly
         path=path,
         kind=kind,
         body=body,
+        tokens=tokens,
         front_matter=front_matter,
         sections=sections,
         decision=decision,
