@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config.env import env, env_bool, env_int, env_list
 from config.queues import DEFAULT as DEFAULT_QUEUE
@@ -169,14 +169,30 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Reconnect to a restarted broker instead of exiting (the worker keeps its queues).
+# Reconnect to a restarted broker instead of exiting (the worker keeps its queues), and keep
+# trying to publish a task for up to about a minute, so that a task queued on commit while the
+# broker restarts (an index write after a sync) is sent late rather than lost.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 15,
+    "interval_start": 0,
+    "interval_step": 1,
+    "interval_max": 5,
+}
+# Redis: a task taken but not acknowledged (its worker died, or the broker restarted under it)
+# is delivered again after this many seconds. Longer than the longest task, or a slow sync
+# would be started twice (harmless, as every task is safe to run twice, but wasted).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("GLACIER_BROKER_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
 # Queues (config/queues.py): ingest, index, compact, email and default. A worker started
 # without -Q consumes all of them; see the Procfile for one process per role.
 GLACIER_QUEUE_PREFIX = env("GLACIER_QUEUE_PREFIX", "")
-CELERY_TASK_QUEUES = [Queue(name) for name in queue_names(GLACIER_QUEUE_PREFIX)]
+# Each queue has an exchange and routing key of its own name (as Celery makes a queue it was not
+# told about): sharing the default exchange would put every message on every queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in queue_names(GLACIER_QUEUE_PREFIX)
+]
 CELERY_TASK_DEFAULT_QUEUE = GLACIER_QUEUE_PREFIX + DEFAULT_QUEUE
 CELERY_TASK_ROUTES = ("config.queues.route_task",)
 # Every periodic task, in one schedule (`celery -A config beat`; run exactly one beat).

@@ -107,6 +107,16 @@ def require_service(name: str) -> None:
     pytest.skip(f"needs {name}: {problem}")
 
 
+def require_binary(name: str, path: str | None) -> str:
+    """`path` when it names an executable; else skip the test (fail it under CI=true)."""
+    if path and os.access(path, os.X_OK):
+        return path
+    problem = f"{name} is not installed"
+    if running_under_ci():
+        pytest.fail(f"required binary {name!r} is missing under CI: {problem}", pytrace=False)
+    pytest.skip(f"needs {name}: {problem}")
+
+
 def _database_url_for_worker() -> str:
     """DATABASE_URL of the database this test session really uses (pytest-django's test_<name>)."""
     db = django_settings.DATABASES["default"]
