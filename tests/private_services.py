@@ -58,7 +58,9 @@ class PrivateRedis:
              "--logfile", str(self.dir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        wait_until(self.ping, timeout=START_TIMEOUT_SECONDS, what=f"redis-server did not answer on {self.port}")
+        wait_until(
+            self.ping, timeout=START_TIMEOUT_SECONDS, what=f"redis-server did not answer on {self.port}"
+        )
 
     def ping(self) -> bool:
         import redis
@@ -126,7 +128,9 @@ class PrivatePostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w", "start"
+        )
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

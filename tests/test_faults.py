@@ -69,7 +69,9 @@ def _plain_folder(path, project_number: int):
     for file_number in range(FILES_PER_PROJECT):
         target = path / "docs" / f"topic-{file_number}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f"# Topic {file_number} of project {project_number}\n\nHow we release part {file_number}.\n")
+        target.write_text(
+            f"# Topic {file_number} of project {project_number}\n\nHow we release part {file_number}.\n"
+        )
     return path
 
 
@@ -113,6 +115,7 @@ def test_a_redis_restart_during_a_batch_loses_no_task_and_duplicates_nothing(pri
         return SyncRun.objects.filter(project__in=projects, status=SyncRun.Status.SUCCEEDED).count()
 
     try:
+
         def mid_batch_with_a_sync_running() -> bool:
             running = SyncRun.objects.filter(project__in=projects, status=SyncRun.Status.RUNNING).exists()
             return running and synced_projects() >= 3
@@ -125,7 +128,10 @@ def test_a_redis_restart_during_a_batch_loses_no_task_and_duplicates_nothing(pri
         assert synced_projects() < BATCH_PROJECTS, "the batch ended before the restart; nothing was tested"
 
         def every_project_indexed() -> bool:
-            if SyncRun.objects.filter(project__in=projects).values("project").distinct().count() < BATCH_PROJECTS:
+            if (
+                SyncRun.objects.filter(project__in=projects).values("project").distinct().count()
+                < BATCH_PROJECTS
+            ):
                 return False
             if not (var_dir / "index").exists():
                 return False
@@ -172,7 +178,9 @@ def _worker_pids(master_pid: int) -> set[int]:
 def test_b_postgres_restart_answers_503_then_recovers_in_the_same_web_process(private_postgres, tmp_path):
     private_postgres.create_database("glacier")
     env = {
-        **{name: value for name, value in os.environ.items() if not name.startswith(("DATABASE_", "CELERY_"))},
+        **{
+            name: value for name, value in os.environ.items() if not name.startswith(("DATABASE_", "CELERY_"))
+        },
         "DATABASE_URL": private_postgres.url("glacier"),
         "GLACIER_VAR_DIR": str(tmp_path / "var"),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -210,7 +218,9 @@ def test_b_postgres_restart_answers_503_then_recovers_in_the_same_web_process(pr
         assert "unavailable" in json.loads(body)["detail"]
 
         private_postgres.start()
-        wait_until(lambda: _safe_status(f"{base}/") == 200, timeout=30, what="the web process did not recover")
+        wait_until(
+            lambda: _safe_status(f"{base}/") == 200, timeout=30, what="the web process did not recover"
+        )
         assert _get(f"{base}/api/projects/")[0] == 200
         assert web.poll() is None and _worker_pids(web.pid) == serving_pids, "the web process was restarted"
     finally:
