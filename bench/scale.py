@@ -414,6 +414,8 @@ def main() -> None:
         for process in processes:
             _stop(process)
         stub.stop()
+        if sys.exc_info()[0] is not None:
+            print(f"worker logs kept in {logs}", file=sys.stderr)
 
     latencies = sorted(searcher.latencies)
     p50 = statistics.median(latencies) * 1000 if latencies else float("nan")

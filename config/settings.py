@@ -170,15 +170,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Reconnect to a restarted broker instead of exiting (the worker keeps its queues), and keep
-# trying to publish a task for up to about a minute, so that a task queued on commit while the
-# broker restarts (an index write after a sync) is sent late rather than lost.
+# trying to publish a task for about 20 s (short of gunicorn's timeout), so that a task queued
+# on commit while the broker restarts (an index write after a sync) is sent late, not lost.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 15,
+    "max_retries": 10,
     "interval_start": 0,
-    "interval_step": 1,
-    "interval_max": 5,
+    "interval_step": 0.5,
+    "interval_max": 3,
 }
 # Redis: a task taken but not acknowledged (its worker died, or the broker restarted under it)
 # is delivered again after this many seconds. Longer than the longest task, or a slow sync
