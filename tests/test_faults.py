@@ -83,7 +83,7 @@ def test_a_redis_restart_during_a_batch_loses_no_task_and_duplicates_nothing(pri
         for n in range(BATCH_PROJECTS)
     ]
     prefix = f"glacier-fault-{uuid.uuid4().hex[:8]}-"
-    sender = Celery()
+    sender = Celery(set_as_current=False)  # the suite's own app stays the current one
     # An explicit connection: Celery prefers CELERY_BROKER_URL from the environment to its argument.
     with Connection(private_redis.url) as connection:
         for project in projects:  # the whole batch is queued before the worker starts

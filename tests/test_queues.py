@@ -4,14 +4,15 @@ kind, messages reach exactly one queue, and beat runs only registered tasks."""
 from django.conf import settings
 
 from config.celery import app
-from config.queues import QUEUES, TASK_QUEUES, queue_names
+from config.queues import DEFAULT, QUEUES, TASK_QUEUES, queue_names
 
 
 def _route(task_name: str):
     return app.amqp.router.route({}, task_name, (), {})["queue"]
 
 
-def test_each_kind_of_work_has_its_queue():
+def test_each_kind_of_work_has_its_queue(settings):
+    settings.GLACIER_QUEUE_PREFIX = ""  # the test worker's session may have set its own
     app.loader.import_default_modules()
     assert _route("kb.tasks.sync_project").name == "ingest"
     assert _route("kb.tasks.sync_github_project").name == "ingest"
@@ -32,7 +33,8 @@ def test_every_index_write_task_is_on_the_index_queue():
 def test_a_message_reaches_exactly_one_queue():
     """Each declared queue is bound to an exchange and routing key of its own name."""
     declared = {queue.name: queue for queue in settings.CELERY_TASK_QUEUES}
-    assert sorted(declared) == sorted(queue_names(settings.GLACIER_QUEUE_PREFIX))
+    prefix = settings.CELERY_TASK_DEFAULT_QUEUE.removesuffix(DEFAULT)  # the prefix settings were read with
+    assert sorted(declared) == sorted(queue_names(prefix))
     bindings = {(queue.exchange.name, queue.routing_key) for queue in declared.values()}
     assert len(bindings) == len(QUEUES)
     for name, queue in declared.items():
