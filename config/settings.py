@@ -12,8 +12,11 @@ from urllib.parse import urlsplit
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from config.env import env, env_bool, env_int, env_list
+from config.queues import DEFAULT as DEFAULT_QUEUE
+from config.queues import queue_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("GLACIER_VAR_DIR", str(BASE_DIR / "var")))
@@ -84,12 +87,18 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # Database: SQLite under var/ unless DATABASE_URL points elsewhere (postgres://...).
+# A connection is kept for DATABASE_CONN_MAX_AGE seconds and checked before each request
+# reuses it, so a restarted PostgreSQL costs one failed check, not a failed request per
+# stale connection (kb/middleware.py answers 503 while the database is down).
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'glacier.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
+# While the database is unreachable, pages and the API answer 503 with this Retry-After (kb/views/errors.py).
+GLACIER_DATABASE_RETRY_AFTER_SECONDS = env_int("GLACIER_DATABASE_RETRY_AFTER_SECONDS", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let a sync and the portal share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -154,15 +163,63 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has run, not when a worker took it: a worker that dies (or a
+# broker that restarts) mid-task leaves the message to be delivered again. Every task is safe
+# to run twice (ids, re-fetch, upserts or claimed rows), which is what makes that sound.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Reconnect to a restarted broker instead of exiting (the worker keeps its queues), and keep
+# trying to publish a task for about 20 s (short of gunicorn's timeout), so that a task queued
+# on commit while the broker restarts (an index write after a sync) is sent late, not lost.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 10,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 3,
+}
+# Redis: a task taken but not acknowledged (its worker died, or the broker restarted under it)
+# is delivered again after this many seconds. Longer than the longest task, or a slow sync
+# would be started twice (harmless, as every task is safe to run twice, but wasted).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("GLACIER_BROKER_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {
+# Queues (config/queues.py): ingest, index, compact, email and default. A worker started
+# without -Q consumes all of them; see the Procfile for one process per role.
+GLACIER_QUEUE_PREFIX = env("GLACIER_QUEUE_PREFIX", "")
+# Each queue has an exchange and routing key of its own name (as Celery makes a queue it was not
+# told about): sharing the default exchange would put every message on every queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in queue_names(GLACIER_QUEUE_PREFIX)
+]
+CELERY_TASK_DEFAULT_QUEUE = GLACIER_QUEUE_PREFIX + DEFAULT_QUEUE
+CELERY_TASK_ROUTES = ("config.queues.route_task",)
+# Every periodic task, in one schedule (`celery -A config beat`; run exactly one beat).
+CELERY_BEAT_SCHEDULE = {
     # Knowledge glaciers: recompact every project nightly (a run with no new input writes nothing).
     "glacier-compact-nightly": {
         "task": "kb.tasks.glacier_compact_all",
         "schedule": crontab(hour=env_int("GLACIER_COMPACT_HOUR", 3), minute=15),
+    },
+    # A run still "running" whose project lock nobody holds was left by a dead process: failed
+    # by the next sync of that project, and by this sweep in between.
+    "kb-fail-interrupted-sync-runs": {
+        "task": "kb.tasks.sync_runs_interrupted_sweep",
+        "schedule": crontab(minute="*/10"),
+    },
+    "onboarding-detect-gaps-nightly": {
+        "task": "onboarding.tasks.detect_gaps_all",
+        "schedule": crontab(minute=0, hour=5),
+    },
+    "onboarding-expire-gap-claims": {
+        "task": "onboarding.tasks.expire_gap_claims",
+        "schedule": crontab(minute=30, hour=5),
+    },
+    "onboarding-weekly-gap-reports": {
+        "task": "onboarding.tasks.send_weekly_reports",
+        # Mondays 06:00 UTC; ReportSend rows make an extra or retried run harmless.
+        "schedule": crontab(minute=0, hour=6, day_of_week=1),
     },
 }
 
@@ -264,19 +321,6 @@ GLACIER_GAP_QUESTION_SIMILARITY = float(env("GLACIER_GAP_QUESTION_SIMILARITY", "
 GLACIER_REPORT_TREND_WEEKS = env_int("GLACIER_REPORT_TREND_WEEKS", 6)
 GLACIER_REPORT_RETRY_SECONDS = env_int("GLACIER_REPORT_RETRY_SECONDS", 600)
 
-CELERY_BEAT_SCHEDULE["onboarding-weekly-gap-reports"] = {
-    "task": "onboarding.tasks.send_weekly_reports",
-    # Mondays 06:00 UTC; ReportSend rows make an extra or retried run harmless.
-    "schedule": crontab(minute=0, hour=6, day_of_week=1),
-}
-CELERY_BEAT_SCHEDULE["onboarding-detect-gaps-nightly"] = {
-    "task": "onboarding.tasks.detect_gaps_all",
-    "schedule": crontab(minute=0, hour=5),
-}
-CELERY_BEAT_SCHEDULE["onboarding-expire-gap-claims"] = {
-    "task": "onboarding.tasks.expire_gap_claims",
-    "schedule": crontab(minute=30, hour=5),
-}
 
 # Content-Security-Policy on every response (django-csp), from the t6-access slice of issue [6].
 # Pages carry no inline script or style (progress bars are <progress> elements), so scripts and
@@ -325,12 +369,6 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
             *(f"-c {name}={seconds * 1000}" for name, seconds in _pg_limits.items()),
         ]
     ).strip()
-# A run still "running" whose project lock nobody holds was left by a dead process: failed
-# by the next sync of that project, and by this sweep in between.
-CELERY_BEAT_SCHEDULE["kb-fail-interrupted-sync-runs"] = {
-    "task": "kb.tasks.sync_runs_interrupted_sweep",
-    "schedule": crontab(minute="*/10"),
-}
 # -------------------------------------------------------------------------------------------
 
 # --- Clear errors and the production profile (issue [6]) -------------------------------------

@@ -33,3 +33,6 @@ urlpatterns = [
     path("", include("onboarding.urls")),
     path("", include("kb.urls")),
 ]
+
+# A lost database connection answers 503 with Retry-After; any other error, Django's 500.
+handler500 = "kb.views.errors.server_error"

@@ -7,6 +7,9 @@ class KbConfig(AppConfig):
 
     def ready(self) -> None:
         from kb.services.search_index import register_entry_provider
+        from kb.signals import sync_finished
+
+        sync_finished.connect(_queue_index_repair_after_sync, dispatch_uid="kb.index_repair_after_sync")
 
         register_entry_provider(
             "glacier",
@@ -34,3 +37,13 @@ def _glacier_entries_for_uids(*args, **kwargs):
     from kb.glaciers.search import entries_for_uids
 
     return entries_for_uids(*args, **kwargs)
+
+
+def _queue_index_repair_after_sync(sender, *, sync_run=None, **kwargs) -> None:
+    """With queued index writes, check the synced project's entries behind them on the `index` queue."""
+    from kb.services.search_index import index_writes_queued
+
+    if sync_run is not None and index_writes_queued():
+        from kb.tasks import search_index_repair
+
+        search_index_repair.delay(sync_run.pk)

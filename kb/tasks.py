@@ -1,15 +1,19 @@
-"""Celery tasks for kb: thin wrappers that take ids, re-fetch, and call one service."""
+"""Celery tasks for kb: thin wrappers that take ids, re-fetch, and call one service.
+
+Every task is acknowledged after it has run (CELERY_TASK_ACKS_LATE) and may be delivered
+again after a worker or broker failure, so each is safe to run twice. Queues: config/queues.py.
+"""
 
 from celery import shared_task
 
-from kb.models import Project
+from kb.models import Project, SyncRun
 from kb.services.github_sync import github_sync
 from kb.services.sync import SyncError, project_sync
 from kb.services.sync_runs import runs_interrupted_sweep
 from kb.sources.github import RateLimited
 
 
-@shared_task(bind=True, name="kb.tasks.sync_project", max_retries=24, acks_late=True)
+@shared_task(bind=True, name="kb.tasks.sync_project", max_retries=24)
 def sync_project(self, project_id: int, target: str | None = None) -> dict | None:
     """Sync a project's source (a checkout, a git URL or github:OWNER/NAME).
 
@@ -61,7 +65,7 @@ def glacier_compact_all() -> int:
     return len(ids)
 
 
-@shared_task(bind=True, max_retries=24, acks_late=True)
+@shared_task(bind=True, name="kb.tasks.sync_github_project", max_retries=24)
 def sync_github_project(self, project_id: int) -> int | None:
     """Incremental GitHub sync of one project; safe to run twice (upserts and monotonic marks).
 
@@ -82,11 +86,55 @@ def sync_github_project(self, project_id: int) -> int | None:
     return run.pk
 
 
-@shared_task(name="kb.tasks.reindex_project", acks_late=True)
-def reindex_project(project_id: int) -> int | None:
-    """Re-write a project's search entries (after a visibility change); safe to run twice."""
-    from kb.services.projects import project_search_reindex
+# Search index writes: routed to the `index` queue (config/queues.py), whose single consumer is
+# the only process that writes a Whoosh index. Each takes ids, re-reads the rows, and is safe to
+# run twice (an entry is replaced by uid; a row gone since is skipped or its entry removed).
 
+
+@shared_task(name="kb.tasks.search_documents_index")
+def search_documents_index(document_ids: list[int]) -> int:
+    """Write the search entries of these documents (those still stored)."""
+    from kb.services.search_index import index_documents
+
+    return index_documents(document_ids)
+
+
+@shared_task(name="kb.tasks.search_pages_index")
+def search_pages_index(page_ids: list[int]) -> int:
+    """Write the search entries of these glacier pages (those still stored)."""
+    from kb.glaciers.search import index_pages
+
+    return index_pages(page_ids)
+
+
+@shared_task(name="kb.tasks.search_entries_remove")
+def search_entries_remove(uids: list[str]) -> int:
+    """Remove these search entries (uids such as "doc:12" or "glacier:3")."""
+    from kb.services.search_index import remove
+
+    remove(uids)
+    return len(uids)
+
+
+@shared_task(name="kb.tasks.search_index_repair")
+def search_index_repair(sync_run_id: int) -> int | None:
+    """After a finished sync: check its project's entries against the database and fix them."""
+    from kb.services.sync_runs import sync_run_index_repair
+
+    sync_run = SyncRun.objects.select_related("project").filter(pk=sync_run_id).first()
+    if sync_run is None:
+        return None
+    return sync_run_index_repair(sync_run=sync_run)
+
+
+@shared_task(name="kb.tasks.reindex_project")
+def reindex_project(project_id: int, drop_slugs: list[str] | None = None) -> int | None:
+    """Drop the entries under `drop_slugs`, then re-write the project's entries (after a
+    visibility change or a rename); safe to run twice."""
+    from kb.services.projects import project_search_drop, project_search_reindex
+
+    if drop_slugs:
+        project_search_drop(slugs=drop_slugs)
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         return None

@@ -17,7 +17,10 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import override_settings
 
+from config.queues import DEFAULT as DEFAULT_QUEUE
+from config.queues import queue_names
 from kb.search import reset_search_backends
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +107,16 @@ def require_service(name: str) -> None:
     pytest.skip(f"needs {name}: {problem}")
 
 
+def require_binary(name: str, path: str | None) -> str:
+    """`path` when it names an executable; else skip the test (fail it under CI=true)."""
+    if path and os.access(path, os.X_OK):
+        return path
+    problem = f"{name} is not installed"
+    if running_under_ci():
+        pytest.fail(f"required binary {name!r} is missing under CI: {problem}", pytrace=False)
+    pytest.skip(f"needs {name}: {problem}")
+
+
 def _database_url_for_worker() -> str:
     """DATABASE_URL of the database this test session really uses (pytest-django's test_<name>)."""
     db = django_settings.DATABASES["default"]
@@ -130,25 +143,30 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("worker-var")
     session_id = uuid.uuid4().hex[:8]
     hostname = f"glacier-test-{session_id}@localhost"
-    # A queue of this session's own, so the worker never picks up messages left in the
-    # broker by another run (and nobody else's worker picks up ours).
-    queue = f"glacier-test-{session_id}"
+    # Queues of this session's own (every queue of config/queues.py under a session prefix), so
+    # the worker never picks up messages left in the broker by another run (and nobody else's
+    # worker picks up ours). The worker consumes them all, the `index` queue included.
+    prefix = f"glacier-test-{session_id}-"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url_for_worker(),
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "GLACIER_VAR_DIR": str(var_dir),
+        "GLACIER_QUEUE_PREFIX": prefix,
         "PYTHONUNBUFFERED": "1",
     }
     log_path = var_dir / "worker.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname, "-Q", queue],
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", hostname,
+             "-Q", ",".join(queue_names(prefix))],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
+    app.conf.task_default_queue = prefix + DEFAULT_QUEUE
+    queue_prefix = override_settings(GLACIER_QUEUE_PREFIX=prefix)  # read by config.queues.route_task
+    queue_prefix.enable()
     try:
         deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
         while True:
@@ -163,6 +181,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
                 pytest.fail(f"celery worker did not answer within {WORKER_START_TIMEOUT_SECONDS}s")
         yield {"hostname": hostname, "log": log_path, "var_dir": var_dir}
     finally:
+        queue_prefix.disable()
         app.conf.task_default_queue = previous_queue
         _stop_process_group(process)
 

@@ -91,15 +91,20 @@ def index_pages(page_ids: Iterable[int]) -> int:
 
 
 def index_pages_on_commit(page_ids: Iterable[int]) -> None:
+    """Index these pages once the caller commits (through the `index` queue, config/queues.py)."""
+    from kb.tasks import search_pages_index  # tasks import services; deferred to avoid a cycle
+
     ids = list(page_ids)
     if ids:
-        transaction.on_commit(lambda: index_pages(ids))
+        transaction.on_commit(lambda: search_pages_index.delay(ids))
 
 
 def remove_pages_on_commit(page_ids: Iterable[int]) -> None:
+    from kb.tasks import search_entries_remove
+
     uids = [f"glacier:{pk}" for pk in page_ids]
     if uids:
-        transaction.on_commit(lambda: get_search_backend().delete(uids))
+        transaction.on_commit(lambda: search_entries_remove.delay(uids))
 
 
 def _page_body(page: GlacierPage) -> str:

@@ -136,21 +136,22 @@ def project_update(*, project: Project, **changes) -> Project:
 
 
 def project_search_reindex_on_commit(*, project: Project, previous_slug: str | None = None) -> None:
-    """After the commit: drop the project's index entries at once, then re-add them with the
-    current access tokens in a task (a large project takes a while to re-index; its entries
-    must not stay readable under the old tokens meanwhile)."""
+    """After the commit: one `index` task drops the project's entries, then re-adds them with the
+    current access tokens. The drop is the first write of that task and nothing is re-added
+    before it, so entries never stay readable under the old tokens after the re-index starts;
+    the index queue's single consumer keeps it in order with the project's other index writes."""
     from kb.tasks import reindex_project  # on use, as in project_sync_enqueue
 
     project_id = project.pk
     slugs = sorted({project.slug, previous_slug or project.slug})
+    transaction.on_commit(lambda: reindex_project.delay(project_id, drop_slugs=slugs))
 
-    def drop_and_requeue() -> None:
-        backend = get_search_backend()
-        for slug in slugs:
-            backend.delete_project(slug)
-        reindex_project.delay(project_id)
 
-    transaction.on_commit(drop_and_requeue)
+def project_search_drop(*, slugs: list[str]) -> None:
+    """Remove every index entry of the projects with these slugs (the old ones after a rename too)."""
+    backend = get_search_backend()
+    for slug in slugs:
+        backend.delete_project(slug)
 
 
 def project_search_reindex(*, project: Project) -> int:

@@ -104,6 +104,24 @@ def _with_kill_point(entries: Iterator[IndexEntry], *, halfway: int) -> Iterator
         yield entry
 
 
+def index_writes_queued() -> bool:
+    """True when index writes go to the `index` queue's worker rather than run in this process.
+
+    With a broker, every write to the search index is a task on the `index` queue
+    (config/queues.py): one consumer writes a Whoosh index, wherever the change was made.
+    Without one (the embedded default), the same tasks run here, at once.
+    """
+    from celery import current_app
+
+    return not current_app.conf.task_always_eager
+
+
+def _queue_document_index(ids: list[int]) -> None:
+    from kb.tasks import search_documents_index  # tasks import services; deferred to avoid a cycle
+
+    search_documents_index.delay(ids)
+
+
 def index_documents_on_commit(document_ids: Iterable[int]) -> None:
     """Index after the commit; calls within one transaction share one index write (one segment)."""
     ids = list(document_ids)
@@ -111,7 +129,7 @@ def index_documents_on_commit(document_ids: Iterable[int]) -> None:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        index_documents(ids)
+        _queue_document_index(ids)
         return
     for _savepoints, callback, _robust in connection.run_on_commit:
         if isinstance(callback, _PendingIndex):
@@ -128,7 +146,7 @@ class _PendingIndex:
 
     def __call__(self) -> None:
         kill_point_for_tests("after_db_commit")
-        index_documents(dict.fromkeys(self.ids))
+        _queue_document_index(list(dict.fromkeys(self.ids)))
 
 
 def remove(uids: Iterable[str]) -> None:
@@ -138,9 +156,12 @@ def remove(uids: Iterable[str]) -> None:
 
 
 def remove_on_commit(uids: Iterable[str]) -> None:
+    """Drop these entries once the caller commits (through the `index` queue)."""
+    from kb.tasks import search_entries_remove
+
     uids = list(uids)
     if uids:
-        transaction.on_commit(lambda: remove(uids))
+        transaction.on_commit(lambda: search_entries_remove.delay(uids))
 
 
 def search_rebuild() -> int:

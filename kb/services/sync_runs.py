@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from kb.models import Project, SyncRun
 from kb.search.backends.base import SearchUnavailable
-from kb.services.search_index import project_index_repair
+from kb.services.search_index import index_writes_queued, project_index_repair
 from kb.utils import exclusive_file_lock
 
 LOCK_TIMEOUT_SECONDS = 3600
@@ -139,9 +139,31 @@ def run_index_repair(sync_run: SyncRun) -> list[dict]:
     killed anywhere before that stays "running" and is failed by the next sync. An
     unreadable index does not fail the sync (the documents are stored): it becomes a
     warning that tells the operator to rebuild it.
+
+    When index writes go through the `index` queue, the sync's own entries are not written
+    yet at this point: the check is queued behind them once the run has finished
+    (`sync_run_index_repair`, from the sync_finished receiver in kb/apps.py).
     """
+    if index_writes_queued():
+        return []
     try:
         sync_run.repaired = project_index_repair(project=sync_run.project).total
     except SearchUnavailable as exc:
         return [{"item": "search index", "error": str(exc), "level": "warning"}]
     return []
+
+
+def sync_run_index_repair(*, sync_run: SyncRun) -> int:
+    """The queued form of `run_index_repair`, run by the `index` worker after the sync finished.
+
+    Stores how many entries it fixed on the run; an unreadable index is added to the run's
+    errors as a warning (the run's status, already final, is kept).
+    """
+    try:
+        repaired = project_index_repair(project=sync_run.project).total
+    except SearchUnavailable as exc:
+        errors = [*sync_run.errors, {"item": "search index", "error": str(exc), "level": "warning"}]
+        SyncRun.objects.filter(pk=sync_run.pk).update(errors=errors)
+        return 0
+    SyncRun.objects.filter(pk=sync_run.pk).update(repaired=repaired)
+    return repaired
