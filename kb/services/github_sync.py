@@ -41,6 +41,7 @@ from kb.sources.github import (
     RateLimited,
     RetryPolicy,
 )
+from kb.sources.issues import comment_metadata, issue_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -317,15 +318,7 @@ def issue_input(issue) -> DocumentInput:
         url=issue.html_url,
         last_changed_at=issue.updated_at,
         authors=[{"login": login}] if login else [],
-        metadata={
-            "number": issue.number,
-            "state": issue.state,
-            "labels": sorted(label.name for label in issue.labels),
-            "author": login,
-            "assignees": [user.login for user in issue.assignees],
-            "created_at": _iso(issue.created_at),
-            "closed_at": _iso(issue.closed_at),
-        },
+        metadata=issue_metadata(issue),
     )
 
 
@@ -358,7 +351,7 @@ def comment_input(comment, *, issue_titles: dict[int, str] | None = None) -> Doc
         url=comment.html_url,
         last_changed_at=comment.updated_at,
         authors=[{"login": login}] if login else [],
-        metadata={"issue_number": issue_number, "author": login, "created_at": _iso(comment.created_at)},
+        metadata=comment_metadata(comment, issue_number=issue_number),
         parent_key=f"issue/{issue_number}",
     )
 

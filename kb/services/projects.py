@@ -136,15 +136,21 @@ def project_update(*, project: Project, **changes) -> Project:
 
 
 def project_search_reindex_on_commit(*, project: Project, previous_slug: str | None = None) -> None:
-    """After the commit: one `index` task drops the project's entries, then re-adds them with the
-    current access tokens. The drop is the first write of that task and nothing is re-added
-    before it, so entries never stay readable under the old tokens after the re-index starts;
-    the index queue's single consumer keeps it in order with the project's other index writes."""
+    """After the commit: drop the project's entries at once, in this process, then queue one
+    `index` task that drops again (anything queued before it) and re-adds them with the current
+    access tokens. The immediate drop is the one exception to "the index queue is the only
+    writer": a project made private must not stay readable under its old tokens while the
+    index queue is backed up."""
     from kb.tasks import reindex_project  # on use, as in project_sync_enqueue
 
     project_id = project.pk
     slugs = sorted({project.slug, previous_slug or project.slug})
-    transaction.on_commit(lambda: reindex_project.delay(project_id, drop_slugs=slugs))
+
+    def drop_and_requeue() -> None:
+        project_search_drop(slugs=slugs)
+        reindex_project.delay(project_id, drop_slugs=slugs)
+
+    transaction.on_commit(drop_and_requeue)
 
 
 def project_search_drop(*, slugs: list[str]) -> None:

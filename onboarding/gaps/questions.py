@@ -17,6 +17,7 @@ import re
 from django.conf import settings
 
 from kb.access import project_readers_tokens
+from kb.sources import issues as issue_schema
 from onboarding.gaps.base import DetectionContext, Finding, RuleUnavailable, Suggestion, rule
 
 logger = logging.getLogger(__name__)
@@ -30,9 +31,7 @@ QUESTION_PHRASE = re.compile(
 
 
 def is_question(title: str, metadata: dict) -> bool:
-    labels = metadata.get("labels") or []
-    names = [label if isinstance(label, str) else str(label.get("name", "")) for label in labels]
-    if any(QUESTION_LABEL.search(name) for name in names):
+    if any(QUESTION_LABEL.search(name) for name in issue_schema.labels(metadata)):
         return True
     return title.strip().endswith("?") or bool(QUESTION_PHRASE.match(title))
 

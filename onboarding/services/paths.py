@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project
 from kb.safe_links import UNSAFE_LINK_MESSAGE, is_safe_url, safe_url_or_blank
+from kb.sources import issues as issue_schema
 from onboarding.models import Enrolment, OnboardingPath, OnboardingStep, ProjectRole, StepCompletion
 from onboarding.services import links
 
@@ -92,14 +93,9 @@ def _good_first_issues(project: Project, limit: int = 3) -> list[Document]:
         "-last_changed_at", "-pk"
     )
     for doc in issues.only("pk", "title", "url", "metadata", "key").iterator(chunk_size=1000):
-        metadata = doc.metadata or {}
-        if str(metadata.get("state", "open")).lower() != "open":
+        if not issue_schema.is_open(doc.metadata):
             continue
-        labels = {
-            (x.get("name", "") if isinstance(x, dict) else str(x)).lower()
-            for x in metadata.get("labels") or []
-        }
-        if labels & GOOD_FIRST_LABELS:
+        if {label.lower() for label in issue_schema.labels(doc.metadata)} & GOOD_FIRST_LABELS:
             found.append(doc)
             if len(found) >= limit:
                 break

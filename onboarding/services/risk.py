@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project
 from kb.services.repository_policy import repository_local_dir
+from kb.sources import issues as issue_schema
 from kb.sources.git import Commit, GitError, check_mailmap, is_git_repository, iter_commits
 from onboarding.models import Area, Contribution, Maintainer, ProjectRisk
 from onboarding.services.affiliations import AffiliationMap, Organisations
@@ -287,27 +288,19 @@ def _github_activity(project: Project) -> Iterator[tuple[str, str, list[str], da
     for pk, metadata, changed in issues.values_list("pk", "metadata", "last_changed_at").iterator(
         chunk_size=2000
     ):
-        metadata = metadata or {}
-        labels = [_label_name(x) for x in metadata.get("labels") or []]
+        labels = issue_schema.labels(metadata)
         issue_labels[pk] = labels
-        closer = metadata.get("closed_by")
-        if isinstance(closer, dict):
-            closer = closer.get("login")
+        closer = issue_schema.closed_by(metadata)
         if closer:
-            yield str(closer), "close", labels, changed
+            yield closer, "close", labels, changed
     comments = Document.objects.filter(project=project, kind=Document.Kind.COMMENT)
     for parent_id, metadata, changed in comments.values_list(
         "parent_id", "metadata", "last_changed_at"
     ).iterator(chunk_size=2000):
-        author = (metadata or {}).get("author")
-        if isinstance(author, dict):
-            author = author.get("login")
+        author = issue_schema.author(metadata)
         if author:
-            yield str(author), "comment", issue_labels.get(parent_id, []), changed
+            yield author, "comment", issue_labels.get(parent_id, []), changed
 
-
-def _label_name(label) -> str:
-    return str(label.get("name", "")) if isinstance(label, dict) else str(label)
 
 
 def _ranked(counter: dict[str, int], names: dict[str, str] | None = None) -> list[dict]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from kb.models import Document, GlacierPage, Project, ProjectMembership
 from kb.safe_links import UNSAFE_LINK_MESSAGE, is_safe_url, safe_url_or_blank
+from kb.sources import issues as issue_schema
 from onboarding.models import (
     AccessTransferItem,
     Area,
@@ -173,13 +174,9 @@ def _assigned_issues(project: Project, maintainer: Maintainer) -> list[Document]
     )
     result = []
     for doc in issues.only("pk", "title", "url", "metadata", "key").iterator(chunk_size=2000):
-        metadata = doc.metadata or {}
-        if str(metadata.get("state", "open")).lower() != "open":
+        if not issue_schema.is_open(doc.metadata):
             continue
-        assignees = [
-            a.get("login", "") if isinstance(a, dict) else str(a) for a in metadata.get("assignees") or []
-        ]
-        if login in {a.lower() for a in assignees}:
+        if login in {a.lower() for a in issue_schema.assignees(doc.metadata)}:
             result.append(doc)
     return result
 

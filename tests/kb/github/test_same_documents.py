@@ -65,3 +65,17 @@ def test_a_changed_kep_yaml_alone_rereads_its_readme(github_stub, project):
     readme = Document.objects.get(project=project, key="keps/sig-node/2000-graceful-node-shutdown/README.md")
     assert readme.decision["status"] == "withdrawn"
     assert run.updated == 1
+
+
+def test_issue_metadata_follows_the_written_schema(github_stub, project):
+    from kb.sources import issues as issue_schema
+    from tests.kb.github.conftest import seed
+
+    seed(github_stub.add_repo("acme/widgets"), issues=3, comments_per_issue=1)
+    github_sync(project=project, full_name="acme/widgets")
+    issue = Document.objects.filter(project=project, kind="issue").first()
+    assert set(issue.metadata) <= set(issue_schema.IssueMetadata.__annotations__)
+    assert {"number", "state", "labels", "author", "assignees", "created_at", "closed_at"} <= set(issue.metadata)
+    comment = Document.objects.filter(project=project, kind="comment").first()
+    assert set(comment.metadata) <= set(issue_schema.CommentMetadata.__annotations__)
+    assert issue_schema.author(comment.metadata) == comment.metadata["author"]
