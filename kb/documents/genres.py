@@ -22,6 +22,8 @@ COMMUNITY_HEALTH_NAMES = {
     "readme", "contributing", "security", "code_of_conduct", "code-of-conduct", "support", "agents",
     "contributors", "authors", "funding", "getting-started", "getting_started",
 }  # fmt: skip
+# Fewer words than this say too little to be a guide, a how-to or a reference.
+STUB_WORDS = 40
 LEGAL_NAMES = {"license", "licence", "copying", "notice", "patents"}
 RELEASE_NOTES_NAMES = {
     "changelog",
@@ -322,6 +324,9 @@ def _genre(*, path, kind, folders, name, stem, body, front_matter, sections, dec
     if GOVERNANCE_WORDS.intersection(words) or "governance" in folders:
         return "governance", ["governance vocabulary in its path"]
 
+    words = len(re.findall(r"[A-Za-z]{2,}", body))
+    if words < STUB_WORDS:
+        return "other", [f"a stub ({words} words)"]
     bulk = _bulk(body=body, headings=headings, shape=shape)
     return bulk, [f"its text reads as {bulk}"]
 
