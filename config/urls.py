@@ -1,5 +1,6 @@
 from functools import cache
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -22,10 +23,38 @@ def api_schema(request, *args, **kwargs):
     return _schema_view()(request, *args, **kwargs)
 
 
+@cache
+def _docs_views():
+    from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+
+    return {
+        # The split view serves its start-up script as a file of its own: no inline script.
+        "swagger": SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        "redoc": SpectacularRedocView.as_view(url_name="api-schema"),
+    }
+
+
+# Swagger UI and ReDoc set inline styles on the elements they draw; scripts stay 'self' only.
+_docs_csp = csp_update({"style-src": ["'unsafe-inline'"]})
+
+
+@_docs_csp
+def api_docs(request, *args, **kwargs):
+    return _docs_views()["swagger"](request, *args, **kwargs)
+
+
+@_docs_csp
+def api_redoc(request, *args, **kwargs):
+    return _docs_views()["redoc"](request, *args, **kwargs)
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("api/schema/", api_schema, name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
+    path("api/redoc/", api_redoc, name="api-redoc"),
     path("api/", include("kb.api.urls")),
     path("api/", include("onboarding.api.urls")),
     path("", include((hook_patterns, "hooks"))),
