@@ -20,6 +20,9 @@ from django.conf import settings as django_settings
 
 from kb.search import reset_search_backends
 
+# The `smtp_sink` fixture: a real SMTP server on 127.0.0.1 for tests that send e-mail.
+pytest_plugins = ["tests.smtp_sink"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_PATH = "/usr/bin/chromium"
 WORKER_START_TIMEOUT_SECONDS = 60

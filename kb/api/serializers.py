@@ -1,6 +1,8 @@
 """Input and output shapes of the kb API. Validation only: no queries with business meaning."""
 
+from allauth.account.utils import has_verified_email
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from kb.models import Document, Project, SyncRun
 from kb.services.repository_policy import RepositoryPolicyError, repository_validate
@@ -123,3 +125,16 @@ class SearchOutputSerializer(serializers.Serializer):
         help_text='{"project": {slug: count}, "kind": {kind: count}}',
     )
     suggestion = serializers.CharField(allow_null=True)
+
+
+class VerifiedAuthTokenSerializer(AuthTokenSerializer):
+    """DRF's username-and-password check, refusing accounts whose e-mail is not verified yet:
+    the token endpoint must not be a way round the sign-up's mandatory verification."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not has_verified_email(attrs["user"]):
+            raise serializers.ValidationError(
+                "Verify your e-mail address first (follow the link Glacier sent you).", code="authorization"
+            )
+        return attrs

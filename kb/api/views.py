@@ -158,3 +158,4 @@ class ObtainTokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+    serializer_class = serializers.VerifiedAuthTokenSerializer

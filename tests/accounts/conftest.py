@@ -1,1 +1,0 @@
-from tests.smtp_sink import smtp_sink  # noqa: F401 (a fixture)
