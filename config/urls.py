@@ -24,6 +24,30 @@ def api_schema(request, *args, **kwargs):
 
 
 @cache
+def _api_root_view():
+    # Every resource of both apps, from their routers' registries, plus search, token and docs.
+    from rest_framework.routers import APIRootView
+
+    from kb.api.urls import ROOT_ENTRIES
+    from kb.api.urls import router as kb_router
+    from onboarding.api.urls import router as onboarding_router
+
+    entries = {}
+    for prefix, viewset, basename in kb_router.registry + onboarding_router.registry:
+        entries[prefix] = f"{basename}-list"
+        for action in viewset.get_extra_actions():
+            if not action.detail:  # list-level actions such as gaps/suggested
+                entries[f"{prefix}/{action.url_path}"] = f"{basename}-{action.url_name}"
+    entries.update(ROOT_ENTRIES)
+    entries.update({"schema": "api-schema", "docs": "api-docs", "redoc": "api-redoc"})
+    return APIRootView.as_view(api_root_dict=entries)
+
+
+def api_root(request, *args, **kwargs):
+    return _api_root_view()(request, *args, **kwargs)
+
+
+@cache
 def _docs_views():
     from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -55,6 +79,7 @@ urlpatterns = [
     path("api/schema/", api_schema, name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api/redoc/", api_redoc, name="api-redoc"),
+    path("api/", api_root, name="api-root"),
     path("api/", include("kb.api.urls")),
     path("api/", include("onboarding.api.urls")),
     path("", include((hook_patterns, "hooks"))),
