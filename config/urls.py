@@ -1,6 +1,6 @@
 from functools import cache
 
-from csp.decorators import csp_update
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -59,7 +59,15 @@ def _docs_views():
 
 
 # Swagger UI and ReDoc set inline styles on the elements they draw; scripts stay 'self' only.
-_docs_csp = csp_update({"style-src": ["'unsafe-inline'"]})
+# Images only from here: ReDoc's "API docs by Redocly" logo would otherwise come from its CDN.
+# ReDoc's search runs in a worker it builds from a blob of its own (already loaded) script.
+_docs_csp = csp_replace(
+    {
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+    }
+)
 
 
 @_docs_csp
