@@ -7,12 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.models import Document, GlacierPage
-from kb.services.glaciers import glacier_compact
-from onboarding.services.people import people_import
+from tests.browser.demo import demo_project
 from tests.conftest import REPO_ROOT, running_under_ci
-from tests.kb.glaciers.corpus import NOW, build_project
-from tests.onboarding.gaps.factories import GapFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,21 +32,17 @@ def axe_source() -> str:
 
 @pytest.fixture
 def main_pages(memory_search):
-    """URL of each main page, over a small realistic project (docs, issues, glacier pages, a gap)."""
-    project = build_project(slug="example")
-    glacier_compact(project=project, now=NOW)
-    people_import(project=project)
-    GapFactory(project=project, title="README.md has no section on getting started")
-    document = Document.objects.filter(project=project, kind="doc").order_by("path").first()
-    glacier = GlacierPage.objects.filter(project=project).order_by("pk").first()
+    """URL of each main page, over a small realistic project (tests/browser/demo.py)."""
+    demo = demo_project()
     return {
         "home": "/",
         "project": "/projects/example/",
-        "document": f"/documents/{document.pk}/",
+        "document": f"/documents/{demo['document'].pk}/",
         "search": "/search/?q=kubelet",
         "glacier-list": "/projects/example/glaciers/",
-        "glacier-detail": f"/glaciers/{glacier.pk}/",
+        "glacier-detail": f"/glaciers/{demo['glacier'].pk}/",
         "gap-board": "/gaps/",
+        "gap-detail": f"/gaps/{demo['gap'].pk}/",
         "people": "/projects/example/people/",
         "onboarding": "/projects/example/onboarding/",
         "sign-in": "/accounts/login/",
@@ -87,7 +79,8 @@ def test_axe_finds_no_serious_violation_on_the_main_pages(
     problems = {}
     try:
         for name, url in main_pages.items():
-            page.goto(url)
+            response = page.goto(url)
+            assert response.status == (404 if name == "not-found" else 200), name
             page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
             found = _serious_violations(page, axe_source)
             if page.locator("h1").count() != 1:
