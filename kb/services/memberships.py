@@ -70,7 +70,7 @@ def membership_request_create(*, user, project: Project, message: str = "") -> M
         subject=f"[Glacier] {user.username} asks to join {project.name}",
         recipients=_maintainer_emails(project),
         context={
-            "request": membership_request,
+            "membership_request": membership_request,
             "members_url": _portal_url(reverse("kb:project-members", args=[project.slug])),
         },
     )
@@ -105,7 +105,7 @@ def membership_request_decide(*, membership_request_id: int, decided_by, approve
         subject=f"[Glacier] Your request to join {project.name}",
         recipients=[membership_request.user.email] if membership_request.user.email else [],
         context={
-            "request": membership_request,
+            "membership_request": membership_request,
             "approved": approve,
             "project_url": _portal_url(reverse("kb:project", args=[project.slug])),
         },

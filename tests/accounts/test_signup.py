@@ -97,3 +97,21 @@ def test_wrong_passwords_on_the_allauth_form_are_throttled_by_axes(client, setti
 
 def test_the_old_sign_in_address_still_answers(client):
     assert client.get("/accounts/login/").status_code == 200
+
+
+def test_the_account_settings_exist(settings):
+    """Misspelt allauth settings fail silently: check the ones the README promises."""
+    assert settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+    assert settings.ACCOUNT_LOGIN_METHODS == {"username", "email"}
+    assert settings.ACCOUNT_FORMS["signup"] == "accounts.forms.SignupForm"
+    assert settings.AXES_USERNAME_CALLABLE == "accounts.throttling.attempted_login"
+    assert "allauth.account.middleware.AccountMiddleware" in settings.MIDDLEWARE
+    assert settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION is False
+
+
+def test_a_stale_form_gets_a_page_in_the_layout(settings):
+    from django.test import Client
+
+    csrf_checking = Client(enforce_csrf_checks=True)
+    response = csrf_checking.post(reverse("account_login"), {"login": "x", "password": "y"})
+    assert response.status_code == 403 and "This form expired" in response.content.decode()
