@@ -51,8 +51,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
     "kb",
     "onboarding",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -129,7 +136,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "kb:home"
 LOGOUT_REDIRECT_URL = "kb:home"
 
@@ -149,6 +156,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Knowledge base and onboarding portal for open-source maintainers.",
     "VERSION": "1.0.0",
     # Several models have a "kind" or ladder field; name each choice set once.
+    # Swagger UI and ReDoc come from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "DocumentKindEnum": "kb.models.core.Document.Kind",
         "AreaKindEnum": "onboarding.models.people.Area.Kind",
@@ -291,8 +302,12 @@ GLACIER_BASE_URL = env("GLACIER_BASE_URL", "http://127.0.0.1:8000")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_4xx_traceback": {"()": "config.logging.ExpectedClientErrorsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_4xx_traceback"]}},
     "root": {"handlers": ["console"], "level": env("GLACIER_LOG_LEVEL", "WARNING")},
+    # Django's own default config gives "django" a console handler too (under DEBUG): every
+    # line would print twice, once there and once at the root. The root prints it once.
+    "loggers": {"django": {"handlers": [], "level": env("GLACIER_LOG_LEVEL", "WARNING"), "propagate": True}},
 }
 
 # Documentation gaps (onboarding/gaps/) and the weekly report.
@@ -416,15 +431,49 @@ MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in by e-mail address as well as username (accounts below).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AXES_ENABLED = env_bool("GLACIER_LOGIN_THROTTLE", True)
 AXES_FAILURE_LIMIT = env_int("GLACIER_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = env_int("GLACIER_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# allauth's form calls the field "login" and passes it on as `username` or `email`: count both.
+AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_login"
 AXES_IPWARE_PROXY_COUNT = env_int("GLACIER_PROXY_COUNT", 0) or None  # reverse proxies in front
 
 # GitHub sends webhook bodies up to 25 MB; only that view reads this much (kb/views/webhooks.py).
 GLACIER_WEBHOOK_MAX_BYTES = env_int("GLACIER_WEBHOOK_MAX_BYTES", 25 * 1024 * 1024)
 # The same signed body again under a new delivery id within this window is a replay: no sync.
 GLACIER_WEBHOOK_REPLAY_WINDOW_SECONDS = env_int("GLACIER_WEBHOOK_REPLAY_WINDOW_SECONDS", 7 * 24 * 3600)
+
+# --- Accounts (django-allauth, issue [13]) ---------------------------------------------------
+# Anyone may sign up; the address must be verified before the first sign-in. A signed-in user
+# asks a project's maintainers for membership or accepts their e-mailed invitation (README,
+# "Accounts and maintainers").
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Glacier] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if GLACIER_HTTPS else "http"
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "root", "glacier", "staff"]
+# A GitHub account's e-mail is not proof enough to take over a local account with that address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+# Sign in with GitHub appears only when both are set (an OAuth app's id and secret).
+GLACIER_GITHUB_OAUTH_CLIENT_ID = env("GLACIER_GITHUB_OAUTH_CLIENT_ID", "")
+GLACIER_GITHUB_OAUTH_SECRET = env("GLACIER_GITHUB_OAUTH_SECRET", "")
+# The web address OAuth talks to; its API is <url>/api/v3 (GitHub Enterprise, or a local stand-in).
+GLACIER_GITHUB_OAUTH_URL = env("GLACIER_GITHUB_OAUTH_URL", "")
+SOCIALACCOUNT_PROVIDERS: dict = {"github": {"SCOPE": ["read:user", "user:email"]}}
+if GLACIER_GITHUB_OAUTH_CLIENT_ID and GLACIER_GITHUB_OAUTH_SECRET:
+    SOCIALACCOUNT_PROVIDERS["github"]["APPS"] = [
+        {"client_id": GLACIER_GITHUB_OAUTH_CLIENT_ID, "secret": GLACIER_GITHUB_OAUTH_SECRET}
+    ]
+if GLACIER_GITHUB_OAUTH_URL:
+    SOCIALACCOUNT_PROVIDERS["github"]["GITHUB_URL"] = GLACIER_GITHUB_OAUTH_URL.rstrip("/")
+# -------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from kb.models import (
     GitHubSyncState,
     GlacierPage,
     GlacierRevision,
+    MembershipInvitation,
+    MembershipRequest,
     Project,
     ProjectMembership,
     SearchEntry,
@@ -78,6 +80,31 @@ class ProjectMembershipAdmin(admin.ModelAdmin):
     list_display = ["project", "user", "role"]
     list_filter = ["role", "project"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(MembershipRequest)
+class MembershipRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are decided by the project's maintainers on its members page."""
+
+    list_display = ["project", "user", "state", "created_at", "decided_by", "decided_at"]
+    list_filter = ["state", "project"]
+    readonly_fields = ["project", "user", "message", "state", "decided_by", "decided_at", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MembershipInvitation)
+class MembershipInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent from the project's members page, which e-mails them."""
+
+    list_display = ["project", "email", "invited_by", "created_at", "accepted_by", "accepted_at"]
+    list_filter = ["project"]
+    exclude = ["token"]
+    readonly_fields = ["project", "email", "invited_by", "created_at", "accepted_by", "accepted_at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Document)

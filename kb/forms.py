@@ -30,3 +30,16 @@ class HandoffNoteForm(forms.Form):
     is_private = forms.BooleanField(
         required=False, initial=True, label="Private (maintainers and the successor only)"
     )
+
+
+class MembershipRequestForm(forms.Form):
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="A word for the maintainers (optional)",
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail address to invite")

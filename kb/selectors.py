@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
 from kb.access import visible_documents_q, visible_projects_q
-from kb.models import Document, Project, SyncRun
+from kb.models import Document, MembershipInvitation, MembershipRequest, Project, ProjectMembership, SyncRun
 
 
 def project_list(*, user) -> QuerySet[Project]:
@@ -127,3 +127,46 @@ def handoff_note_list(*, user, project: str | None = None) -> QuerySet[Document]
 
 def handoff_note_get(*, user, pk: int) -> Document | None:
     return handoff_note_list(user=user).filter(pk=pk).first()
+
+
+def project_membership_of(*, user, project: Project) -> str | None:
+    """ "maintainer", "member", "pending" (a request waits) or None, for the project page's offer."""
+    if user is None or not user.is_authenticated:
+        return None
+    role = ProjectMembership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+    if role:
+        return role
+    waiting = MembershipRequest.objects.filter(
+        project=project, user=user, state=MembershipRequest.State.PENDING
+    )
+    return "pending" if waiting.exists() else None
+
+
+def project_members(*, project: Project) -> QuerySet[ProjectMembership]:
+    return (
+        ProjectMembership.objects.filter(project=project)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+
+
+def membership_requests_pending(*, project: Project) -> QuerySet[MembershipRequest]:
+    return MembershipRequest.objects.filter(
+        project=project, state=MembershipRequest.State.PENDING
+    ).select_related("user")
+
+
+def membership_invitations_open(*, project: Project) -> QuerySet[MembershipInvitation]:
+    return MembershipInvitation.objects.filter(project=project, accepted_at__isnull=True).select_related(
+        "invited_by"
+    )
+
+
+def memberships_of(*, user) -> QuerySet[ProjectMembership]:
+    """The projects `user` belongs to, for their profile."""
+    return ProjectMembership.objects.filter(user=user).select_related("project").order_by("project__name")
+
+
+def project_public_repository(*, project: Project) -> str:
+    """The repository as visitors may see it: a web address, never a path on this server."""
+    return project.repository if project.repository.startswith(("https://", "http://")) else ""

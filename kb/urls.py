@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from kb.views import glaciers, notes, portal, webhooks
+from kb.views import glaciers, memberships, notes, portal, webhooks
 
 app_name = "kb"
 
@@ -18,6 +18,16 @@ urlpatterns = [
     path("glaciers/<int:pk>/history/", glaciers.glacier_history, name="glacier-history"),
     path("glaciers/<int:pk>/merge/", glaciers.glacier_merge, name="glacier-merge"),
     path("glaciers/<int:pk>/split/", glaciers.glacier_split, name="glacier-split"),
+    path("projects/<slug:slug>/members/", memberships.project_members_view, name="project-members"),
+    path(
+        "projects/<slug:slug>/membership-requests/", memberships.membership_request, name="membership-request"
+    ),
+    path(
+        "membership-requests/<int:pk>/<str:decision>/",
+        memberships.membership_request_decide_view,
+        name="membership-request-decide",
+    ),
+    path("invitations/<str:token>/", memberships.invitation_view, name="invitation"),
 ]
 
 handoff_note_patterns = [

@@ -23,6 +23,7 @@ from onboarding.models import (
     OnboardingStep,
     ProjectRisk,
     ProjectRole,
+    ReportSubscription,
     SuccessionPlan,
 )
 from onboarding.services.paths import STALL_DAYS
@@ -194,3 +195,19 @@ def project_contributors(project: Project, *, bots: bool = False) -> QuerySet[Co
         .select_related("maintainer")
         .order_by("-commits", "-comments", "-closes", "identity")
     )
+
+
+def github_login_is_known(*, login: str) -> bool:
+    """Whether `login` is the GitHub login of a maintainer or contributor Glacier knows of."""
+    return Maintainer.objects.filter(github_login__iexact=login).exists()
+
+
+def report_subscriptions_of(*, user) -> dict:
+    """A user's weekly-report choices: {"opted_out": bool, "projects": [ReportSubscription, ...]}."""
+    rows = list(
+        ReportSubscription.objects.filter(user=user).select_related("project").order_by("project__name")
+    )
+    return {
+        "opted_out": any(row.project_id is None and row.unsubscribed for row in rows),
+        "projects": [row for row in rows if row.project_id is not None],
+    }

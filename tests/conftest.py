@@ -23,6 +23,9 @@ from config.queues import DEFAULT as DEFAULT_QUEUE
 from config.queues import queue_names
 from kb.search import reset_search_backends
 
+# The `smtp_sink` fixture: a real SMTP server on 127.0.0.1 for tests that send e-mail.
+pytest_plugins = ["tests.smtp_sink"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_PATH = "/usr/bin/chromium"
 WORKER_START_TIMEOUT_SECONDS = 60

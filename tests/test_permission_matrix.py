@@ -19,7 +19,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from kb.models import Document, GlacierPage, Project, ProjectMembership, Topic
+from kb.models import (
+    Document,
+    GlacierPage,
+    MembershipInvitation,
+    MembershipRequest,
+    Project,
+    ProjectMembership,
+    Topic,
+)
 from kb.services.documents import DocumentInput, documents_upsert
 from kb.services.handoff_notes import NoteInput, handoff_note_save
 from onboarding.models import (
@@ -71,6 +79,8 @@ ROUTES: dict[str, Route] = {
     # API
     "api-schema": Route(url=lambda w: "/api/schema/", readers=set(ROLES), public=True),
     "api-root": Route(url=lambda w: "/api/", readers=set(ROLES), public=True),
+    "api-docs": Route(url=lambda w: "/api/docs/", readers=set(ROLES), public=True),
+    "api-redoc": Route(url=lambda w: "/api/redoc/", readers=set(ROLES), public=True),
     "api-search": Route(url=lambda w: f"/api/search/?q={SEARCH_WORD}", readers=set(ROLES), list_view=True),
     "api-token": Route(url=lambda w: "/api/auth/token/", write=("post", {}), writers=set(ROLES), public=True),
     "project-list": Route(
@@ -220,6 +230,27 @@ ROUTES: dict[str, Route] = {
     "kb:glacier-split": Route(
         url=lambda w: f"/glaciers/{w['page'].pk}/split/", write=("post", {}), writers=KEEPERS
     ),
+    "kb:project-members": Route(
+        url=lambda w: "/projects/vault/members/",
+        readers=KEEPERS,
+        write=("post", {"email": "someone@example.org"}),
+        writers=KEEPERS,
+    ),
+    "kb:membership-request": Route(
+        url=lambda w: "/projects/vault/membership-requests/", write=("post", {}), writers=INSIDERS
+    ),
+    "kb:membership-request-decide": Route(
+        url=lambda w: f"/membership-requests/{w['membership_request'].pk}/approve/",
+        write=("post", {}),
+        writers=KEEPERS,
+    ),
+    # Whoever holds the e-mailed link may read it; accepting needs the invited, verified address.
+    "kb:invitation": Route(
+        url=lambda w: f"/invitations/{w['invitation'].token}/",
+        readers=set(ROLES),
+        write=("post", {}),
+        public=True,
+    ),
     "handoff_notes:list": Route(url=lambda w: "/projects/vault/handoff-notes/", readers=INSIDERS),
     "handoff_notes:create": Route(
         url=lambda w: "/projects/vault/handoff-notes/new/",
@@ -365,6 +396,13 @@ def world(memory_search, django_capture_on_commit_callbacks):
         "enrolment": enrolment,
         "gap": gap,
         "token": unsubscribe_token(user=users["member"], project=vault),
+        "membership_request": MembershipRequest.objects.create(project=vault, user=users["newcomer"]),
+        "invitation": MembershipInvitation.objects.create(
+            project=vault,
+            email="invited@example.org",
+            token="invitation-token",
+            invited_by=users["maintainer"],
+        ),
     }
 
 

@@ -1,9 +1,12 @@
 """Input and output shapes of the kb API. Validation only: no queries with business meaning."""
 
+from allauth.account.utils import has_verified_email
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from kb.documents.decisions import STATUSES
 from kb.models import Document, Project, SyncRun
+from kb.selectors import project_public_repository
 from kb.services.repository_policy import RepositoryPolicyError, repository_validate
 from kb.services.search import MAX_QUERY_LENGTH
 
@@ -11,6 +14,10 @@ SEARCH_KINDS = [*Document.Kind.values, "glacier"]
 
 
 class ProjectOutputSerializer(serializers.ModelSerializer):
+    """A project. Its repository as stored (a path on this server, perhaps) and the details of its
+    syncs go only to the projects in context["internal_project_ids"] (None: every project, for
+    staff); everyone else gets the repository's web address, if it has one."""
+
     document_count = serializers.IntegerField(read_only=True, allow_null=True)
     last_synced_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -20,6 +27,16 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
             "slug", "name", "description", "repository", "github_repo", "visibility",
             "document_count", "last_synced_at", "created_at",
         ]  # fmt: skip
+
+    def shows_internals(self, project: Project) -> bool:
+        internal = self.context.get("internal_project_ids", set())
+        return internal is None or project.pk in internal
+
+    def to_representation(self, project):
+        data = super().to_representation(project)
+        if not self.shows_internals(project):
+            data["repository"] = project_public_repository(project=project)
+        return data
 
 
 class SyncRunSerializer(serializers.ModelSerializer):
@@ -36,6 +53,14 @@ class ProjectDetailSerializer(ProjectOutputSerializer):
 
     document_kinds = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     latest_sync = SyncRunSerializer(read_only=True, allow_null=True)
+
+    def to_representation(self, project):
+        data = super().to_representation(project)
+        if data.get("latest_sync") and not self.shows_internals(project):
+            # Where it synced from and which files it skipped or failed name server paths.
+            for internal in ("target", "skips", "errors"):
+                data["latest_sync"].pop(internal, None)
+        return data
 
     class Meta(ProjectOutputSerializer.Meta):
         fields = [*ProjectOutputSerializer.Meta.fields, "document_kinds", "latest_sync"]
@@ -149,3 +174,16 @@ class SearchOutputSerializer(serializers.Serializer):
         help_text='{"project": {slug: count}, "kind": {kind: count}}',
     )
     suggestion = serializers.CharField(allow_null=True)
+
+
+class VerifiedAuthTokenSerializer(AuthTokenSerializer):
+    """DRF's username-and-password check, refusing accounts whose e-mail is not verified yet:
+    the token endpoint must not be a way round the sign-up's mandatory verification."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not has_verified_email(attrs["user"]):
+            raise serializers.ValidationError(
+                "Verify your e-mail address first (follow the link Glacier sent you).", code="authorization"
+            )
+        return attrs

@@ -12,7 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from kb import selectors
-from kb.access import user_is_maintainer
+from kb.access import maintained_project_ids, user_is_maintainer, user_sees_everything
 from kb.api import serializers
 from kb.search.backends.base import SearchUnavailable
 from kb.services.projects import project_create, project_sync_enqueue, user_may_create_project
@@ -32,14 +32,27 @@ class ProjectViewSet(viewsets.GenericViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(serializers.ProjectOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            serializers.ProjectOutputSerializer(page, many=True, context=self._internals(request)).data
+        )
+
+    @staticmethod
+    def _internals(request) -> dict:
+        """Serializer context: the projects whose repository and sync details the caller may see."""
+        if user_sees_everything(request.user):
+            return {"internal_project_ids": None}
+        return {
+            "internal_project_ids": set(
+                maintained_project_ids(request.user).values_list("project_id", flat=True)
+            )
+        }
 
     @extend_schema(responses={200: serializers.ProjectDetailSerializer})
     def retrieve(self, request, slug=None):
         project = self._visible_project(slug)
         project.document_kinds = selectors.document_kind_counts(user=request.user, project=project)
         project.latest_sync = selectors.sync_run_latest(project=project)
-        return Response(serializers.ProjectDetailSerializer(project).data)
+        return Response(serializers.ProjectDetailSerializer(project, context=self._internals(request)).data)
 
     @extend_schema(
         request=serializers.ProjectCreateInputSerializer,
@@ -51,7 +64,10 @@ class ProjectViewSet(viewsets.GenericViewSet):
         data = self._validated(serializers.ProjectCreateInputSerializer, request.data, request=request)
         project = project_create(created_by=request.user, **data)
         created = selectors.project_get(user=request.user, slug=project.slug)
-        return Response(serializers.ProjectOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.ProjectOutputSerializer(created, context=self._internals(request)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         request=None,
@@ -158,3 +174,4 @@ class ObtainTokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+    serializer_class = serializers.VerifiedAuthTokenSerializer

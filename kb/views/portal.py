@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kb import selectors
+from kb.access import user_is_maintainer
 from kb.forms import SearchForm
 from kb.health import health_report
 from kb.models import Document
@@ -48,6 +49,10 @@ def project_detail(request, slug: str):
             "kind_label": kind_labels[kind],
             "page_obj": page,
             "sync_run": selectors.sync_run_latest(project=project),
+            # Sync details name server paths and file-level warnings: for maintainers and staff.
+            "can_maintain": user_is_maintainer(request.user, project),
+            "public_repository": selectors.project_public_repository(project=project),
+            "membership": selectors.project_membership_of(user=request.user, project=project),
         },
     )
 

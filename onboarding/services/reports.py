@@ -586,3 +586,12 @@ def recipients_for_preview(*, viewer) -> list:
         | Q(report_subscriptions__project_id__in=projects)
     )
     return list(users.filter(related).distinct()[:500])
+
+
+@transaction.atomic
+def report_opt_out_set(*, user, opted_out: bool) -> ReportSubscription:
+    """Turn every weekly report e-mail off for `user` (or back on); project choices are kept."""
+    subscription, _ = ReportSubscription.objects.update_or_create(
+        user=user, project=None, defaults={"unsubscribed": opted_out}
+    )
+    return subscription

@@ -13,10 +13,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def verified_email(user, create, extracted, **kwargs):
+        """UserFactory(verified_email=True): the address is verified, so the sign-in form lets them in."""
+        if create and extracted:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.update_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):

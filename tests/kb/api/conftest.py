@@ -13,7 +13,7 @@ def catalogue(db, memory_search, django_capture_on_commit_callbacks):
     public = ProjectFactory(slug="orbit", name="Orbit")
     private = ProjectFactory(slug="skunkworks", name="Skunkworks", visibility=Project.Visibility.PRIVATE)
     member = UserFactory(username="member")
-    maintainer = UserFactory(username="maintainer")
+    maintainer = UserFactory(username="maintainer", verified_email=True)
     MembershipFactory(project=private, user=member, role=ProjectMembership.Role.MEMBER)
     MembershipFactory(project=private, user=maintainer, role=ProjectMembership.Role.MAINTAINER)
     with django_capture_on_commit_callbacks(execute=True):

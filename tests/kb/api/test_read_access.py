@@ -2,9 +2,9 @@
 
 import pytest
 
-from kb.models import Document, SearchQuery, SyncRun
+from kb.models import Document, ProjectMembership, SearchQuery, SyncRun
 from tests.kb.api.conftest import token_client
-from tests.kb.factories import UserFactory
+from tests.kb.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,22 @@ def test_project_detail_has_kind_counts_and_latest_sync(catalogue, anonymous):
     body = anonymous.get("/api/projects/orbit/").json()
     assert body["document_kinds"] == {"doc": 1, "owners": 1}
     assert body["latest_sync"]["status"] == "partial"
+    # File names and server paths are for the project's maintainers and staff.
+    assert "skips" not in body["latest_sync"] and "target" not in body["latest_sync"]
+    keeper = UserFactory(username="orbit-keeper")
+    MembershipFactory(project=catalogue["public"], user=keeper, role=ProjectMembership.Role.MAINTAINER)
+    body = token_client(keeper).get("/api/projects/orbit/").json()
     assert body["latest_sync"]["skips"] == [{"path": "logo.png", "reason": "binary file"}]
+
+
+def test_a_local_repository_path_is_shown_to_maintainers_only(catalogue, anonymous):
+    catalogue["public"].repository = "/srv/checkouts/orbit"
+    catalogue["public"].save(update_fields=["repository"])
+    assert anonymous.get("/api/projects/orbit/").json()["repository"] == ""
+    assert {p["repository"] for p in anonymous.get("/api/projects/").json()["results"]} <= {""}
+    keeper = UserFactory(username="orbit-keeper")
+    MembershipFactory(project=catalogue["public"], user=keeper, role=ProjectMembership.Role.MAINTAINER)
+    assert token_client(keeper).get("/api/projects/orbit/").json()["repository"] == "/srv/checkouts/orbit"
 
 
 def test_documents_of_private_projects_are_hidden(catalogue, anonymous):

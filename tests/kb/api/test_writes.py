@@ -89,3 +89,13 @@ def test_a_token_is_issued_for_a_username_and_password(catalogue, anonymous):
     assert Token.objects.get(user=catalogue["maintainer"]).key == response.json()["token"]
     wrong = anonymous.post("/api/auth/token/", {"username": "maintainer", "password": "nope"}, format="json")
     assert wrong.status_code == 400 and "non_field_errors" in wrong.json()
+
+
+def test_no_token_for_an_account_whose_address_is_not_verified(anonymous):
+    UserFactory(username="fresh-signup")
+    response = anonymous.post(
+        "/api/auth/token/",
+        {"username": "fresh-signup", "password": "correct horse battery staple"},
+        format="json",
+    )
+    assert response.status_code == 400 and not Token.objects.filter(user__username="fresh-signup").exists()

@@ -1,13 +1,9 @@
 """Weekly reports through a real SMTP server (aiosmtpd on 127.0.0.1) started by the test."""
 
-import email
-import socket
 from datetime import timedelta
-from email import policy
 from io import StringIO
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import signing
 from django.core.management import call_command
 from django.urls import reverse
@@ -35,54 +31,17 @@ from tests.onboarding.gaps.factories import (
     handoff_item_for,
     onboarding_path,
 )
+from tests.smtp_sink import free_port
 
 pytestmark = pytest.mark.django_db
 BASE = "https://glacier.example.org"
 
 
-class Recorder:
-    """Keeps every accepted message; refuses the messages whose 1-based numbers are in `fail_on`."""
-
-    def __init__(self, fail_on=()):
-        self.messages = []
-        self.attempts = 0
-        self.fail_on = set(fail_on)
-
-    async def handle_DATA(self, server, session, envelope):
-        self.attempts += 1
-        if self.attempts in self.fail_on:
-            return "451 4.3.0 Temporary failure, try again later"
-        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
-        return "250 OK"
-
-    def recipients(self):
-        return sorted(str(m["To"]) for m in self.messages)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def smtp(settings):
-    servers = []
-
-    def start(fail_on=()):
-        recorder = Recorder(fail_on)
-        controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), ready_timeout=5)
-        controller.start()
-        servers.append(controller)
-        recorder.port = controller.port
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", controller.port, 5
-        return recorder
-
+def smtp(settings, smtp_sink):
+    """The shared SMTP sink (tests/smtp_sink.py), with report links under BASE."""
     settings.GLACIER_BASE_URL = BASE
-    yield start
-    for controller in servers:
-        controller.stop()
+    return smtp_sink
 
 
 def parts(message):
