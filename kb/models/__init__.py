@@ -1,9 +1,10 @@
 from kb.models.core import Document, DocumentLink, Project, ProjectMembership, SearchQuery, SyncRun
+from kb.models.files import RepositoryFile
 from kb.models.github import GitHubSyncState, WebhookDelivery
 from kb.models.glacier import CompactionRun, GlacierPage, GlacierRevision, Topic, TopicPin
 from kb.models.search import SearchEntry, SearchWord
 
 __all__ = [
     "CompactionRun", "Document", "DocumentLink", "GitHubSyncState", "GlacierPage", "GlacierRevision", "Project", "ProjectMembership",
-    "SearchEntry", "SearchQuery", "SearchWord", "SyncRun", "Topic", "TopicPin", "WebhookDelivery",
+    "RepositoryFile", "SearchEntry", "SearchQuery", "SearchWord", "SyncRun", "Topic", "TopicPin", "WebhookDelivery",
 ]  # fmt: skip

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from kb.models import Document, GitHubSyncState, Project, SyncRun
 from kb.rendering import FrontMatterError, derive_title, split_front_matter
+from kb.services.document_links import FileEntry, document_links_refresh, repository_files_sync
 from kb.services.documents import DocumentInput, UpsertResult, documents_delete_missing, documents_upsert
 from kb.services.sync_runs import project_lock, run_index_repair, runs_interrupted_fail
 from kb.signals import sync_finished
@@ -273,8 +274,8 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
             _doc_input(kind=kind, path=entry.path, sha=entry.sha, text=blob.text, repo=repo, tally=tally)
         )
     with transaction.atomic():
-        if inputs:
-            tally.add(documents_upsert(project=project, source=SOURCE, items=inputs))
+        upserted = documents_upsert(project=project, source=SOURCE, items=inputs)
+        tally.add(upserted)
         if tree.truncated:
             tally.errors.append(
                 {"item": "tree", "error": "GitHub truncated the tree listing; deleted files were not swept"}
@@ -283,6 +284,12 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
             tally.deleted += documents_delete_missing(
                 project=project, source=SOURCE, keep_keys=keep, kinds=DOC_KINDS
             )
+            # Images, YAML and code the docs may link to; their bytes stay upstream.
+            repository_files_sync(
+                project=project, source=SOURCE,
+                entries=[FileEntry(f.path, f.size, f.sha) for f in tree.files if not is_document_path(f.path)],
+            )  # fmt: skip
+        document_links_refresh(project=project, document_ids=upserted.added + upserted.updated)
         locked = GitHubSyncState.objects.select_for_update().get(pk=state.pk)
         locked.commit_sha = commit_sha
         # A blob that failed to download is fetched again next time: keep the old tree mark.
@@ -368,7 +375,8 @@ def _doc_input(*, kind: str, path: str, sha: str, text: str, repo, tally: _Tally
         title=derive_title(front_matter=front_matter, headings_text=body, fallback=path.rsplit("/", 1)[-1]),
         body=body,
         url=f"{repo.html_url}/blob/{repo.default_branch}/{path}",
-        metadata={"blob_sha": sha, "front_matter": _jsonable(front_matter)},
+        metadata={"blob_sha": sha, "front_matter": _jsonable(front_matter)}
+        | ({"body_line_offset": text[: len(text) - len(body)].count("\n")} if len(body) < len(text) else {}),
     )
 
 

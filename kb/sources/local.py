@@ -25,11 +25,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from stat import S_ISREG
 
 from kb.rendering import FrontMatterError, derive_title, extract_headings, split_front_matter
+from kb.services.document_links import FileEntry
 from kb.services.documents import DocumentInput
 from kb.sources.git import GitError, is_git_repository, iter_commits
 from kb.sources.git import head_sha as git_head_sha
+from kb.sources.git import origin_url as git_origin_url
 from kb.utils import symlink_reason
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}
@@ -66,6 +69,9 @@ class LocalTree:
     head_sha: str | None = None
     has_git: bool = False
     candidates: int = 0
+    # Files of the tree that are not documents (images, YAML, code), for links to resolve against.
+    other_files: list[str] = field(default_factory=list)
+    origin_url: str = ""  # the git remote "origin", where the upstream files can be opened
 
 
 def classify(relative_path: str) -> tuple[str, str] | None:
@@ -89,11 +95,12 @@ def classify(relative_path: str) -> tuple[str, str] | None:
 def read_local_tree(root: Path, *, max_bytes: int, progress: Progress | None = None) -> LocalTree:
     root = Path(root).resolve()
     tree = LocalTree(root=root, has_git=is_git_repository(root))
-    paths = sorted(_candidate_paths(root, use_git=tree.has_git, skips=tree.skips))
+    paths = sorted(_candidate_paths(root, use_git=tree.has_git, skips=tree.skips, others=tree.other_files))
     tree.candidates = len(paths)
     histories: dict[str, FileHistory] = {}
     if tree.has_git:
         tree.head_sha = git_head_sha(root)
+        tree.origin_url = git_origin_url(root)
         if tree.head_sha:
             histories = _histories(root, wanted=set(paths))
     for done, relative in enumerate(paths, start=1):
@@ -103,14 +110,18 @@ def read_local_tree(root: Path, *, max_bytes: int, progress: Progress | None = N
     return tree
 
 
-def _candidate_paths(root: Path, *, use_git: bool, skips: list[dict]) -> Iterator[str]:
-    """Files worth reading, as paths relative to `root`; symbolic links go to `skips` instead."""
+def _candidate_paths(root: Path, *, use_git: bool, skips: list[dict], others: list[str]) -> Iterator[str]:
+    """Files worth reading, as paths relative to `root`; symbolic links go to `skips` instead,
+    and the tree's other files to `others`."""
     if use_git:
         listed = _git_listed_paths(root)
         if listed is not None:
             for relative in sorted(listed):
                 parts = PurePosixPath(relative).parts
-                if SKIP_DIRS.intersection(parts[:-1]) or not classify(relative):
+                if SKIP_DIRS.intersection(parts[:-1]):
+                    continue
+                if not classify(relative):
+                    others.append(relative)
                     continue
                 link = symlink_reason(root, relative)
                 if link:
@@ -124,6 +135,7 @@ def _candidate_paths(root: Path, *, use_git: bool, skips: list[dict]) -> Iterato
         for filename in sorted(filenames):
             relative = Path(dirpath, filename).relative_to(root).as_posix()
             if not classify(relative):
+                others.append(relative)
                 continue
             link = symlink_reason(root, relative)
             if link:
@@ -212,6 +224,8 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
             tree.warnings.append({"path": relative, "line": exc.line, "error": str(exc)})
 
     metadata: dict = {"format": fmt, "size": stat.st_size}
+    if len(body) < len(text):  # lines of front matter before the body, for line numbers in the original file
+        metadata["body_line_offset"] = text[: len(text) - len(body)].count("\n")
     if front_matter:
         metadata["front_matter"] = _json_safe(front_matter)
     if history:
@@ -253,6 +267,32 @@ def _read_one(tree: LocalTree, relative: str, history: FileHistory | None, *, ma
             headings=headings,
         )
     )
+
+
+def other_file_entries(tree: LocalTree) -> list[FileEntry]:
+    """The tree's files that are not documents, with a version that changes when a file does."""
+    entries = []
+    for relative in tree.other_files:
+        try:
+            stat = os.lstat(tree.root / relative)
+        except OSError:
+            continue
+        if S_ISREG(stat.st_mode):  # never a link
+            entries.append(FileEntry(relative, stat.st_size, f"{stat.st_size}:{stat.st_mtime_ns}"))
+    return entries
+
+
+def read_file_bytes(root: Path, relative: str, *, max_bytes: int) -> bytes | None:
+    """The bytes of a regular file of the tree, None when it is a link, unreadable or over `max_bytes`."""
+    try:
+        fd = os.open(Path(root) / relative, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            data = handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    return data if len(data) <= max_bytes else None
 
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
