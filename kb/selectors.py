@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from kb.access import visible_documents_q, visible_projects_q
 from kb.models import Document, DocumentLink, GitHubSyncState, Project, RepositoryFile, SyncRun
@@ -188,6 +188,26 @@ def document_link_context(*, user, document: Document) -> DocumentLinkContext:
         target_sections=dict(visible),
         files=files,
         upstream=project_upstream(project=document.project, source=document.source),
+    )
+
+
+def document_links_out(*, user, document: Document) -> QuerySet[DocumentLink]:
+    """The document's links, each annotated `target_visible`: whether `user` may open its target."""
+    visible = document_list(user=user).filter(pk=OuterRef("target_id"))
+    return (
+        document.links_out.annotate(target_visible=Exists(visible))
+        .select_related("target")
+        .order_by("line", "pk")
+    )
+
+
+def document_links_in(*, user, document: Document) -> QuerySet[DocumentLink]:
+    """Links to the document from documents `user` may read (itself excluded)."""
+    sources = document_list(user=user).exclude(pk=document.pk).values("pk")
+    return (
+        DocumentLink.objects.filter(target=document, source__in=sources)
+        .select_related("source")
+        .order_by("source__path", "line", "pk")
     )
 
 
