@@ -211,6 +211,20 @@ def document_links_in(*, user, document: Document) -> QuerySet[DocumentLink]:
     )
 
 
+def document_links_broken(*, project: Project) -> QuerySet[DocumentLink]:
+    """Broken links and anchors in the project's non-private documents, by file and line."""
+    return (
+        DocumentLink.objects.filter(
+            project=project,
+            source__is_private=False,
+            status__in=[DocumentLink.Status.BROKEN, DocumentLink.Status.BROKEN_ANCHOR],
+        )
+        .select_related("source")
+        .only("line", "href", "kind", "reason", "target_path", "source__path")
+        .order_by("source__path", "line", "pk")
+    )
+
+
 def document_backlinks(*, user, document: Document) -> QuerySet[Document]:
     """Other documents `user` may read that link to `document`, by path."""
     sources = DocumentLink.objects.filter(target=document).exclude(source=document).values("source_id")

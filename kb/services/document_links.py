@@ -33,6 +33,8 @@ from kb.utils import batched
 
 logger = logging.getLogger(__name__)
 
+# Bumped when links are read or resolved differently: the next sync recomputes every document's links.
+LINKS_VERSION = 1
 # Files documents reference are kept up to this size; bigger ones are linked upstream.
 REFERENCED_FILE_MAX_BYTES = 1024 * 1024
 LINKED_KINDS = (Document.Kind.DOC, Document.Kind.OWNERS)

@@ -31,6 +31,7 @@ from django.utils.text import slugify
 from kb.models import Document, Project, SyncRun
 from kb.selectors import sync_run_changed
 from kb.services.document_links import (
+    LINKS_VERSION,
     REFERENCED_FILE_MAX_BYTES,
     document_links_refresh,
     repository_files_fetch_referenced,
@@ -150,27 +151,47 @@ def _store(sync_run: SyncRun, tree: LocalTree) -> list[dict]:
     errors = [
         {"item": w["path"], "line": w["line"], "error": w["error"], "level": "warning"} for w in tree.warnings
     ]
-    sync_run.save(update_fields=["added", "updated", "unchanged", "deleted", "skipped", "skips", "cursor"])
     _refresh_links(sync_run, tree, changed_ids=result.added + result.updated)
+    sync_run.save(update_fields=["added", "updated", "unchanged", "deleted", "skipped", "skips", "cursor"])
     kill_point_for_tests("before_commit")
     return errors
 
 
 def _refresh_links(sync_run: SyncRun, tree: LocalTree, *, changed_ids: list[int]) -> None:
-    """Files and links follow the tree, only when it changed (a plain folder has no head to tell)."""
-    if tree.has_git and not sync_run_changed(sync_run=sync_run):
-        return
+    """Files and links follow the tree, only when it changed (a plain folder has no head to tell).
+
+    The run's cursor records LINKS_VERSION: a project whose last good sync predates it (an
+    upgraded installation) has every document's links computed once, changed or not.
+    """
     project = sync_run.project
+    previous = (
+        SyncRun.objects.filter(
+            project=project, source=Document.Source.LOCAL,
+            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL],
+        )
+        .exclude(pk=sync_run.pk)
+        .order_by("-pk")
+        .values_list("cursor", flat=True)
+        .first()
+    ) or {}  # fmt: skip
+    links_current = previous.get("links") == LINKS_VERSION
+    sync_run.cursor["links"] = LINKS_VERSION
+    if links_current and tree.has_git and not sync_run_changed(sync_run=sync_run):
+        return
     files_changed = repository_files_sync(
         project=project, source=Document.Source.LOCAL, entries=other_file_entries(tree)
     )
-    if changed_ids or sync_run.deleted or files_changed:
+    if not links_current:
+        document_links_refresh(project=project)
+    elif changed_ids or sync_run.deleted or files_changed:
         document_links_refresh(project=project, document_ids=changed_ids)
-        repository_files_fetch_referenced(
-            project=project,
-            source=Document.Source.LOCAL,
-            read=lambda path: read_file_bytes(tree.root, path, max_bytes=REFERENCED_FILE_MAX_BYTES),
-        )
+    else:
+        return
+    repository_files_fetch_referenced(
+        project=project,
+        source=Document.Source.LOCAL,
+        read=lambda path: read_file_bytes(tree.root, path, max_bytes=REFERENCED_FILE_MAX_BYTES),
+    )
 
 
 def _finish(sync_run: SyncRun, *, status: str, errors: list[dict]) -> None:

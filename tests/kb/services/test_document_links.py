@@ -103,3 +103,14 @@ def test_refresh_of_the_whole_project_is_idempotent(tmp_path):
     document_links_refresh(project=project)
     after = sorted(DocumentLink.objects.values_list("source_id", "line", "href", "status", "target_id"))
     assert after == before
+
+
+def test_an_upgraded_project_gets_its_links_on_the_next_sync_even_unchanged(tmp_path):
+    links_repo(tmp_path / "widgets")
+    first = sync_target(str(tmp_path / "widgets"))
+    DocumentLink.objects.all().delete()  # as before links were stored
+    first.cursor.pop("links")
+    first.save(update_fields=["cursor"])
+    again = sync_target(str(tmp_path / "widgets"))
+    assert again.added == again.updated == 0
+    assert DocumentLink.objects.filter(source__path="README.md").count() == 4
