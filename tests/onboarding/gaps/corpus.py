@@ -111,6 +111,8 @@ def corpus_links_refresh(project: Project) -> None:
     }
     if assumed:
         repository_files_sync(
-            project=project, source="local", entries=[FileEntry(path, 0, "assumed") for path in sorted(assumed)]
+            project=project,
+            source="local",
+            entries=[FileEntry(path, 0, "assumed") for path in sorted(assumed)],
         )
         document_links_refresh(project=project)
