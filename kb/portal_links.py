@@ -23,7 +23,7 @@ from kb.models import DocumentLink
 from kb.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from kb.selectors import DocumentLinkContext, Upstream
 
-NOT_RESOLVED = "This link was not checked against the repository yet."
+NOT_RESOLVED = "A relative link the portal has not resolved, so it cannot follow it."
 
 
 @dataclass(frozen=True)
