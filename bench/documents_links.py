@@ -59,7 +59,9 @@ def install_markdown_link_check() -> Path:
 
 
 def markdown_link_check(root: Path) -> set[tuple[str, str]]:
-    """(file, link) of every link markdown-link-check reports dead in the tree."""
+    """(file, link) of every link markdown-link-check reports dead in the tree ("/x" links as written,
+    not as the file:// URL it checked)."""
+    root_url = root.resolve().as_uri()
     proc = subprocess.run(
         ["node", str(REPO / "bench" / "markdown_link_check.js"), str(root)],
         capture_output=True, text=True, check=True, cwd=REPO,
@@ -68,21 +70,28 @@ def markdown_link_check(root: Path) -> set[tuple[str, str]]:
     for line in proc.stdout.splitlines():
         item = json.loads(line)
         if "link" in item:
-            dead.add((item["file"], unquote(item["link"]).strip()))
+            link = item["link"]
+            if link.startswith(root_url + "/"):
+                link = link[len(root_url) :]
+            dead.add((item["file"], unquote(link).strip()))
     return dead
 
 
-def _category(link, mlc_checks_anchor: bool) -> str:
+def _category(link, href: str) -> str:
     """Why a link is broken for one tool and not the other."""
     if link is None:
-        return "not read as a link by Glacier (see list)"
+        return "not read as a link by Glacier (markdown-link-check's extractor differs)"
     if link.status == "broken-anchor":
-        if not mlc_checks_anchor:
+        if not href.startswith("#"):
             return "anchor in another file (markdown-link-check does not check those)"
-        return "anchor (heading slug rules differ)"
-    if link.reason.startswith("case differs"):
-        return "case differs"
-    return f"status {link.status}"
+        return "same-page anchor (heading slug rules differ)"
+    if link.status == "broken":
+        if link.reason.startswith("case differs"):
+            return "case differs"
+        return f"broken: {link.reason.split(':')[0] if ':' in link.reason else 'target missing'}"
+    if href.startswith("#"):
+        return "same-page anchor Glacier finds (markdown-link-check's slug differs from GitHub's)"
+    return f"{link.status} for Glacier ({'folder' if href.rstrip('/') != href else 'path'})"
 
 
 class _Links(HTMLParser):
@@ -167,16 +176,17 @@ def bench_corpus(root: Path, *, portal: bool) -> None:
         f"  distinct (file, link) pairs: markdown-link-check {len(mlc)} dead, Glacier {len(glacier)} broken, both {len(both)}"
         f"   precision {precision:.1%}  recall {recall:.1%}"
     )
-    only_glacier = Counter(_category(glacier[key], key[1].startswith("#")) for key in set(glacier) - mlc)
-    only_mlc = Counter(_category(every.get(key), True) for key in mlc - set(glacier))
-    for label, counts in (("Glacier only", only_glacier), ("markdown-link-check only", only_mlc)):
-        for reason, count in counts.most_common():
-            print(f"    {label:<26} {count:5d}  {reason}")
-    examples = sorted(mlc - set(glacier))[:6]
-    for file, href in examples:
-        link = every.get((file, href))
-        print(f"      e.g. {file}: {href!r} -> Glacier: {link.status if link else 'not a link'}"
-              f"{' ' + link.target_path if link else ''}")  # fmt: skip
+    for label, keys in (
+        ("Glacier only", set(glacier) - mlc),
+        ("markdown-link-check only", mlc - set(glacier)),
+    ):
+        by_reason: dict[str, list] = {}
+        for key in sorted(keys):
+            by_reason.setdefault(_category(every.get(key), key[1]), []).append(key)
+        for reason, items in sorted(by_reason.items(), key=lambda item: -len(item[1])):
+            print(f"    {label:<26} {len(items):5d}  {reason}")
+            for file, href in items[:2]:
+                print(f"          e.g. {file}: {href}")
     if portal:
         started = time.perf_counter()
         pages, followed, dead, samples = portal_dead_links(project)

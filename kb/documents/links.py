@@ -90,9 +90,14 @@ def read_markdown_links(body: str, *, line_offset: int = 0) -> MarkdownLinks:
 
     Raises kb.rendering.RenderError for a body over the render limits (it was never rendered either).
     """
+    return links_from_tokens(markdown_tokens(body), line_offset=line_offset)
+
+
+def links_from_tokens(tokens, *, line_offset: int = 0) -> MarkdownLinks:
+    """`read_markdown_links` over tokens already parsed (one parse per document serves every reader)."""
     result = MarkdownLinks()
     block_line = 0  # 0-based line of the innermost block seen, for inline tokens without a map
-    for token in markdown_tokens(body):
+    for token in tokens:
         if token.map:
             block_line = token.map[0]
         if token.type == "heading_open" and token.attrGet("id"):
@@ -250,15 +255,23 @@ def resolve(
     return check_anchor(location, anchors=target_anchors)
 
 
-def document_anchors(*, path: str, sections: list, body: str, line_offset: int = 0) -> set[str] | None:
+# An HTML attribute that may declare an anchor: only then do a document's tokens need reading for anchors.
+_DECLARES_ANCHOR = re.compile(r"\b(?:id|name)\s*=", re.I)
+
+
+def document_anchors(
+    *, path: str, sections: list, body: str, line_offset: int = 0, declared: set[str] | None = None
+) -> set[str] | None:
     """Every anchor a link into this document may use: each section's `anchors` (GitHub, MkDocs,
-    Hugo variants) and the anchors the Markdown declares itself. None for a file that is not
-    Markdown, whose anchors cannot be known."""
+    Hugo variants) and the anchors the Markdown declares itself (`declared`, when the caller has
+    read them already). None for a file that is not Markdown, whose anchors cannot be known."""
     if not is_markdown_path(path):
         return None
-    declared = set()
+    anchors = set()
     for section in sections or ():
-        declared.update(a.lower() for a in section.get("anchors") or [section.get("anchor") or ""] if a)
-    if not sections or "<" in body:  # heading ids and HTML anchors need the tokens
-        declared |= read_markdown_links(body, line_offset=line_offset).anchors
-    return declared
+        anchors.update(a.lower() for a in section.get("anchors") or [section.get("anchor") or ""] if a)
+    if declared is not None:
+        anchors |= declared
+    elif not sections or _DECLARES_ANCHOR.search(body):  # heading ids and HTML anchors need the tokens
+        anchors |= read_markdown_links(body, line_offset=line_offset).anchors
+    return anchors

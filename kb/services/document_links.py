@@ -99,8 +99,11 @@ def _repository_index(project: Project) -> RepositoryIndex:
     return RepositoryIndex(documents=documents, files=files - documents.keys())
 
 
-def _anchors_by_document(document_ids: set[int]) -> dict[int, set[str] | None]:
-    """The anchors of each document, read in one query per 500 documents."""
+def _anchors_by_document(
+    document_ids: set[int], *, declared: dict[int, set[str]]
+) -> dict[int, set[str] | None]:
+    """The anchors of each document, read in one query per 500 documents; `declared` holds the
+    anchors of documents whose tokens this refresh has read already."""
     anchors: dict[int, set[str] | None] = {}
     for chunk in batched(sorted(document_ids), 500):
         rows = Document.objects.filter(pk__in=chunk).values_list("pk", "path", "sections", "body", "metadata")
@@ -108,7 +111,7 @@ def _anchors_by_document(document_ids: set[int]) -> dict[int, set[str] | None]:
             try:
                 anchors[pk] = document_anchors(
                     path=path, sections=sections, body=body,
-                    line_offset=(metadata or {}).get("body_line_offset", 0),
+                    line_offset=(metadata or {}).get("body_line_offset", 0), declared=declared.get(pk),
                 )  # fmt: skip
             except RenderError:
                 anchors[pk] = None  # never rendered either: its anchors cannot be known
@@ -140,6 +143,7 @@ def document_links_refresh(
         document_ids = set(document_ids)
         sources = sources.filter(pk__in=document_ids)
     changed_ids: set[int] = set()
+    declared: dict[int, set[str]] = {}
     fresh: list[tuple[DocumentLink, Location]] = []
     for pk, path, body, metadata in sources.values_list("pk", "path", "body", "metadata").iterator(
         chunk_size=200
@@ -152,6 +156,7 @@ def document_links_refresh(
         except RenderError as exc:
             result.skips.append({"path": path, "reason": str(exc)})
             continue
+        declared[pk] = found.anchors
         for ref in found.links:
             link = DocumentLink(
                 project=project, source_id=pk, kind=ref.kind, href=ref.href[:2000], line=ref.line
@@ -184,7 +189,7 @@ def document_links_refresh(
                                        anchor=anchor, reason=reason), location))  # fmt: skip
 
     needed = {loc.target_id for _, loc in [*fresh, *moved] if loc.anchor and loc.target_id is not None}
-    anchors = _anchors_by_document(needed)
+    anchors = _anchors_by_document(needed, declared=declared)
     to_update = []
     for link, location in [*fresh, *moved]:
         target_anchors = anchors.get(location.target_id) if location.target_id is not None else None
