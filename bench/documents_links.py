@@ -147,7 +147,11 @@ def bench_corpus(root: Path, *, portal: bool) -> None:
     started = time.perf_counter()
     document_links_refresh(project=project)
     refresh_s = time.perf_counter() - started
-    links = list(DocumentLink.objects.filter(project=project).select_related("source"))
+    # Only the fields compared: a row with its source document's body and HTML would cost gigabytes here.
+    links = list(
+        DocumentLink.objects.filter(project=project).only("href", "status", "target_path", "reason", "source__path")
+        .select_related("source")
+    )  # fmt: skip
     statuses = Counter(link.status for link in links)
     docs = project.documents.count()
     print(f"\n-- {name}: {docs} documents, {len(links)} links")
