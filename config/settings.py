@@ -165,6 +165,8 @@ SPECTACULAR_SETTINGS = {
         "AreaKindEnum": "onboarding.models.people.Area.Kind",
         "HandoffItemKindEnum": "onboarding.models.people.HandoffItem.Kind",
         "LadderRoleEnum": "onboarding.models.people.ProjectRole.Ladder",
+        "DocumentLinkKindEnum": "kb.models.core.DocumentLink.Kind",
+        "DocumentLinkStatusEnum": "kb.models.core.DocumentLink.Status",
     },
 }
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from kb.models import (
     CompactionRun,
     Document,
+    DocumentLink,
     GitHubSyncState,
     GlacierPage,
     GlacierRevision,
@@ -11,6 +12,7 @@ from kb.models import (
     MembershipRequest,
     Project,
     ProjectMembership,
+    RepositoryFile,
     SearchEntry,
     SearchQuery,
     SearchWord,
@@ -232,3 +234,35 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["event", "project"]
     search_fields = ["delivery_id"]
     readonly_fields = ["delivery_id", "event", "action", "project", "enqueued_sync", "received_at"]
+
+
+@admin.register(DocumentLink)
+class DocumentLinkAdmin(admin.ModelAdmin):
+    """Written by kb.services.document_links at every sync that changes a document: read-only here."""
+
+    list_display = ["source", "line", "kind", "href", "status", "target_path"]
+    list_filter = ["status", "kind", "project"]
+    search_fields = ["href", "target_path", "source__path"]
+    raw_id_fields = ["source", "target"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RepositoryFile)
+class RepositoryFileAdmin(admin.ModelAdmin):
+    """The tree listing each sync reconciles (kb.services.document_links): read-only here."""
+
+    list_display = ["path", "project", "source", "size", "content_type", "updated_at"]
+    list_filter = ["project", "source"]
+    search_fields = ["path"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,9 +1,22 @@
 """Reads with business meaning for kb: what a user may list and open."""
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from kb.access import visible_documents_q, visible_projects_q
-from kb.models import Document, MembershipInvitation, MembershipRequest, Project, ProjectMembership, SyncRun
+from kb.models import (
+    Document,
+    DocumentLink,
+    GitHubSyncState,
+    MembershipInvitation,
+    MembershipRequest,
+    Project,
+    ProjectMembership,
+    RepositoryFile,
+    SyncRun,
+)
 
 
 def project_list(*, user) -> QuerySet[Project]:
@@ -170,3 +183,125 @@ def memberships_of(*, user) -> QuerySet[ProjectMembership]:
 def project_public_repository(*, project: Project) -> str:
     """The repository as visitors may see it: a web address, never a path on this server."""
     return project.repository if project.repository.startswith(("https://", "http://")) else ""
+
+
+# Links between documents (kb.services.document_links) ---------------------------------------
+@dataclass(frozen=True)
+class Upstream:
+    """Where a project's files can be opened upstream: a web base ("https://github.com/o/n") at a commit."""
+
+    base: str
+    ref: str
+
+    def blob(self, path: str) -> str:
+        return f"{self.base}/blob/{self.ref}/{quote(path)}"
+
+    def tree(self, path: str) -> str:
+        return f"{self.base}/tree/{self.ref}/{quote(path)}"
+
+    def raw(self, path: str) -> str:
+        return f"{self.base}/raw/{self.ref}/{quote(path)}"
+
+
+def project_upstream(*, project: Project, source: str) -> Upstream | None:
+    """The upstream of the files a `source` sync of `project` read: the git remote "origin" and
+    head of its last good local sync, or the GitHub repository at the commit its docs sync read."""
+    if source == Document.Source.GITHUB:
+        commit = GitHubSyncState.objects.filter(project=project).values_list("commit_sha", flat=True).first()
+        if project.github_repo and commit:
+            return Upstream(f"https://github.com/{project.github_repo}", commit)
+        return None
+    cursor = (
+        SyncRun.objects.filter(
+            project=project, source=source, status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL]
+        )
+        .order_by("-pk")
+        .values_list("cursor", flat=True)
+        .first()
+    ) or {}
+    if cursor.get("upstream") and cursor.get("head"):
+        return Upstream(cursor["upstream"], cursor["head"])
+    return None
+
+
+@dataclass
+class DocumentLinkContext:
+    """What a document page needs to show the document's links: its outgoing links, the sections
+    of the targets the reader may open, the repository files they point to, and the upstream."""
+
+    links: list[DocumentLink]
+    target_sections: dict[int, list]  # visible target document id -> its sections
+    files: dict[str, tuple[int, bool]]  # path -> (RepositoryFile id, whether its bytes are stored)
+    upstream: Upstream | None
+
+
+def document_link_context(*, user, document: Document) -> DocumentLinkContext:
+    links = list(document.links_out.order_by("line", "pk"))
+    target_ids = {link.target_id for link in links if link.target_id is not None}
+    visible = Document.objects.filter(
+        pk__in=document_list(user=user).filter(pk__in=target_ids).values("pk")
+    ).values_list("pk", "sections")
+    file_paths = {link.target_path for link in links if link.status == DocumentLink.Status.FILE}
+    files = {
+        path: (pk, has_content)
+        for pk, path, has_content in RepositoryFile.objects.filter(
+            project=document.project_id, path__in=file_paths
+        )
+        .annotate(has_content=Q(content__isnull=False))
+        .values_list("pk", "path", "has_content")
+    }
+    return DocumentLinkContext(
+        links=links,
+        target_sections=dict(visible),
+        files=files,
+        upstream=project_upstream(project=document.project, source=document.source),
+    )
+
+
+def document_links_out(*, user, document: Document) -> QuerySet[DocumentLink]:
+    """The document's links, each annotated `target_visible`: whether `user` may open its target."""
+    visible = document_list(user=user).filter(pk=OuterRef("target_id"))
+    return (
+        document.links_out.annotate(target_visible=Exists(visible))
+        .select_related("target")
+        .order_by("line", "pk")
+    )
+
+
+def document_links_in(*, user, document: Document) -> QuerySet[DocumentLink]:
+    """Links to the document from documents `user` may read (itself excluded)."""
+    sources = document_list(user=user).exclude(pk=document.pk).values("pk")
+    return (
+        DocumentLink.objects.filter(target=document, source__in=sources)
+        .select_related("source")
+        .order_by("source__path", "line", "pk")
+    )
+
+
+def document_links_broken(*, project: Project) -> QuerySet[DocumentLink]:
+    """Broken links and anchors in the project's non-private documents, by file and line."""
+    return (
+        DocumentLink.objects.filter(
+            project=project,
+            source__is_private=False,
+            status__in=[DocumentLink.Status.BROKEN, DocumentLink.Status.BROKEN_ANCHOR],
+        )
+        .select_related("source")
+        .only("line", "href", "kind", "reason", "target_path", "source__path")
+        .order_by("source__path", "line", "pk")
+    )
+
+
+def document_backlinks(*, user, document: Document) -> QuerySet[Document]:
+    """Other documents `user` may read that link to `document`, by path."""
+    sources = DocumentLink.objects.filter(target=document).exclude(source=document).values("source_id")
+    return document_list(user=user).filter(pk__in=sources).order_by("path", "pk")
+
+
+def repository_file_get(*, user, pk: int) -> RepositoryFile | None:
+    """A stored repository file, for readers of its project."""
+    return (
+        RepositoryFile.objects.filter(pk=pk, project__in=project_list(user=user).values("pk"))
+        .select_related("project")
+        .first()
+    )

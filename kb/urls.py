@@ -12,6 +12,7 @@ urlpatterns = [
     path("search/", portal.search, name="search"),
     path("projects/<slug:slug>/", portal.project_detail, name="project"),
     path("documents/<int:pk>/", portal.document_detail, name="document"),
+    path("files/<int:pk>/", portal.repository_file, name="repository-file"),
     path("healthz", portal.healthz, name="healthz"),
     path("projects/<slug:slug>/glaciers/", glaciers.glacier_list, name="glacier-list"),
     path("glaciers/<int:pk>/", glaciers.glacier_detail, name="glacier-detail"),

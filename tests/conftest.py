@@ -97,6 +97,11 @@ def service_problem(name: str) -> str | None:
         return None
     if name == "chromium":
         return None if os.access(CHROMIUM_PATH, os.X_OK) else f"{CHROMIUM_PATH} is not installed"
+    if name == "markdown-link-check":
+        if not shutil.which("node"):
+            return "node is not installed"
+        installed = (REPO_ROOT / "node_modules" / "markdown-link-check").is_dir()
+        return None if installed else "node_modules/markdown-link-check is missing: run `npm ci`"
     raise ValueError(f"unknown service {name!r}")
 
 

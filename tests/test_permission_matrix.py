@@ -26,6 +26,7 @@ from kb.models import (
     MembershipRequest,
     Project,
     ProjectMembership,
+    RepositoryFile,
     Topic,
 )
 from kb.services.documents import DocumentInput, documents_upsert
@@ -216,6 +217,7 @@ ROUTES: dict[str, Route] = {
     "kb:healthz": Route(url=lambda w: "/healthz", readers=set(ROLES), public=True),
     "kb:project": Route(url=lambda w: "/projects/vault/", readers=INSIDERS),
     "kb:document": Route(url=lambda w: f"/documents/{w['document'].pk}/", readers=INSIDERS),
+    "kb:repository-file": Route(url=lambda w: f"/files/{w['file'].pk}/", readers=INSIDERS),
     "kb:glacier-list": Route(url=lambda w: "/projects/vault/glaciers/", readers=INSIDERS),
     "kb:glacier-detail": Route(
         url=lambda w: f"/glaciers/{w['page'].pk}/",
@@ -382,9 +384,13 @@ def world(memory_search, django_capture_on_commit_callbacks):
     gap = GapFactory(
         project=vault, rule_id="missing-readme", title=f"{MARKER} gap", evidence={"summary": MARKER}
     )
+    stored_file = RepositoryFile.objects.create(
+        project=vault, path="notes.txt", size=20, content=f"{MARKER} file".encode(), content_type="text/plain"
+    )
     return {
         "users": users,
         "document": document,
+        "file": stored_file,
         "note": note,
         "page": page,
         "person": person,

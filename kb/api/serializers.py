@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from kb.documents.decisions import STATUSES
-from kb.models import Document, Project, SyncRun
+from kb.models import Document, DocumentLink, Project, SyncRun
 from kb.selectors import project_public_repository
 from kb.services.repository_policy import RepositoryPolicyError, repository_validate
 from kb.services.search import MAX_QUERY_LENGTH
@@ -100,6 +100,44 @@ class SyncQueuedSerializer(serializers.Serializer):
     project = serializers.CharField()
 
 
+# Links between documents (kb.services.document_links): the detail's `sections`, `links_out` and
+# `links_in`. The view sets `readable_links_out` and `readable_links_in` from selectors that apply
+# the reader's access.
+class DocumentRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "path", "title"]
+
+
+class DocumentLinkOutSerializer(serializers.ModelSerializer):
+    target = serializers.SerializerMethodField(help_text="The linked document, null when none or not visible")
+
+    class Meta:
+        model = DocumentLink
+        fields = ["line", "kind", "href", "status", "reason", "target_path", "anchor", "target"]
+
+    def get_target(self, link) -> dict | None:
+        if link.target_id is None or not getattr(link, "target_visible", False):
+            return None
+        return DocumentRefSerializer(link.target).data
+
+
+class DocumentLinkInSerializer(serializers.ModelSerializer):
+    source = DocumentRefSerializer(read_only=True)
+
+    class Meta:
+        model = DocumentLink
+        fields = ["source", "line", "kind", "href", "status", "anchor"]
+
+
+class DocumentLinksMixin(serializers.Serializer):
+    sections = serializers.JSONField(read_only=True)
+    links_out = DocumentLinkOutSerializer(many=True, read_only=True, source="readable_links_out")
+    links_in = DocumentLinkInSerializer(many=True, read_only=True, source="readable_links_in")
+
+    LINK_FIELDS = ["sections", "links_out", "links_in"]
+
+
 class DocumentFilterSerializer(serializers.Serializer):
     project = serializers.SlugField(required=False, help_text="Project slug")
     kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
@@ -138,12 +176,13 @@ class DocumentListSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class DocumentDetailSerializer(DocumentListSerializer):
+class DocumentDetailSerializer(DocumentLinksMixin, DocumentListSerializer):
     class Meta(DocumentListSerializer.Meta):
         fields = [
             *DocumentListSerializer.Meta.fields,
             "body", "html", "headings", "authors", "metadata", "is_private", "created_at", "updated_at",
         ]  # fmt: skip
+        fields += DocumentLinksMixin.LINK_FIELDS
 
 
 class SearchInputSerializer(serializers.Serializer):

@@ -123,6 +123,12 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    def retrieve(self, request, *args, **kwargs):
+        document = self.get_object()
+        document.readable_links_out = selectors.document_links_out(user=request.user, document=document)
+        document.readable_links_in = selectors.document_links_in(user=request.user, document=document)
+        return Response(self.get_serializer(document).data)
+
 
 class SearchUnavailableError(APIException):
     """503 for an index that cannot answer (any DRF exception handler renders it)."""

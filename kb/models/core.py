@@ -181,6 +181,8 @@ class DocumentLink(models.Model):
     anchor = models.CharField(max_length=500, blank=True)
     # 1-based line in the original file, front matter included.
     line = models.PositiveIntegerField()
+    # Why a broken link is broken ("case differs: the file is Docs/x.md"), shown to readers.
+    reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["source", "line"]

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kb.models import Document, GitHubSyncState, Project, SyncRun
+from kb.services.document_links import FileEntry, document_links_refresh, repository_files_sync
 from kb.services.documents import DocumentInput, UpsertResult, documents_delete_missing, documents_upsert
 from kb.services.sync_runs import project_lock, run_index_repair, runs_interrupted_fail
 from kb.signals import sync_finished
@@ -284,8 +285,8 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
         tally.errors += [{"item": w["path"], "error": f"line {w['line']}: {w['error']}"} for w in warnings]
         inputs.append(item)
     with transaction.atomic():
-        if inputs:
-            tally.add(documents_upsert(project=project, source=SOURCE, items=inputs))
+        upserted = documents_upsert(project=project, source=SOURCE, items=inputs)
+        tally.add(upserted)
         if tree.truncated:
             tally.errors.append(
                 {"item": "tree", "error": "GitHub truncated the tree listing; deleted files were not swept"}
@@ -294,6 +295,12 @@ def _sync_docs(*, client, repo, project, tally: _Tally, say) -> None:
             tally.deleted += documents_delete_missing(
                 project=project, source=SOURCE, keep_keys=keep, kinds=DOC_KINDS
             )
+            # Images, YAML and code the docs may link to; their bytes stay upstream.
+            repository_files_sync(
+                project=project, source=SOURCE,
+                entries=[FileEntry(f.path, f.size, f.sha) for f in tree.files if classify_path(f.path) is None],
+            )  # fmt: skip
+        document_links_refresh(project=project, document_ids=upserted.added + upserted.updated)
         locked = GitHubSyncState.objects.select_for_update().get(pk=state.pk)
         locked.commit_sha = commit_sha
         # A blob that failed to download is fetched again next time: keep the old tree mark.

@@ -29,11 +29,20 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kb.models import Document, Project, SyncRun
+from kb.selectors import sync_run_changed
+from kb.services.document_links import (
+    LINKS_VERSION,
+    REFERENCED_FILE_MAX_BYTES,
+    document_links_refresh,
+    repository_files_fetch_referenced,
+    repository_files_sync,
+)
 from kb.services.documents import documents_delete_missing, documents_upsert
 from kb.services.repository_policy import RepositoryPolicyError, RepositorySource, repository_check_for_sync
 from kb.services.sync_runs import SyncError, project_lock, run_index_repair, runs_interrupted_fail
 from kb.signals import sync_finished
-from kb.sources.local import LocalTree, Progress, read_local_tree
+from kb.sources.git import remote_web_url
+from kb.sources.local import LocalTree, Progress, other_file_entries, read_file_bytes, read_local_tree
 from kb.utils import kill_point_for_tests
 
 logger = logging.getLogger(__name__)
@@ -137,12 +146,52 @@ def _store(sync_run: SyncRun, tree: LocalTree) -> list[dict]:
     skips = tree.skips + result.skips  # unreadable files, then files that could not be rendered
     sync_run.skipped, sync_run.skips = len(skips), skips
     sync_run.cursor = {"head": tree.head_sha} if tree.head_sha else {}
+    if tree.origin_url and remote_web_url(tree.origin_url):  # where readers open the upstream files
+        sync_run.cursor["upstream"] = remote_web_url(tree.origin_url)
     errors = [
         {"item": w["path"], "line": w["line"], "error": w["error"], "level": "warning"} for w in tree.warnings
     ]
+    _refresh_links(sync_run, tree, changed_ids=result.added + result.updated)
     sync_run.save(update_fields=["added", "updated", "unchanged", "deleted", "skipped", "skips", "cursor"])
     kill_point_for_tests("before_commit")
     return errors
+
+
+def _refresh_links(sync_run: SyncRun, tree: LocalTree, *, changed_ids: list[int]) -> None:
+    """Files and links follow the tree, only when it changed (a plain folder has no head to tell).
+
+    The run's cursor records LINKS_VERSION: a project whose last good sync predates it (an
+    upgraded installation) has every document's links computed once, changed or not.
+    """
+    project = sync_run.project
+    previous = (
+        SyncRun.objects.filter(
+            project=project, source=Document.Source.LOCAL,
+            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL],
+        )
+        .exclude(pk=sync_run.pk)
+        .order_by("-pk")
+        .values_list("cursor", flat=True)
+        .first()
+    ) or {}  # fmt: skip
+    links_current = previous.get("links") == LINKS_VERSION
+    sync_run.cursor["links"] = LINKS_VERSION
+    if links_current and tree.has_git and not sync_run_changed(sync_run=sync_run):
+        return
+    files_changed = repository_files_sync(
+        project=project, source=Document.Source.LOCAL, entries=other_file_entries(tree)
+    )
+    if not links_current:
+        document_links_refresh(project=project)
+    elif changed_ids or sync_run.deleted or files_changed:
+        document_links_refresh(project=project, document_ids=changed_ids)
+    else:
+        return
+    repository_files_fetch_referenced(
+        project=project,
+        source=Document.Source.LOCAL,
+        read=lambda path: read_file_bytes(tree.root, path, max_bytes=REFERENCED_FILE_MAX_BYTES),
+    )
 
 
 def _finish(sync_run: SyncRun, *, status: str, errors: list[dict]) -> None:

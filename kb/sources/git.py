@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 _RECORD = "\x1e"  # starts each commit
 _FIELD = "\x1f"
@@ -74,6 +75,34 @@ def head_sha(repo_dir: Path) -> str | None:
         ["git", "-C", str(repo_dir), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
     )
     return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def origin_url(repo_dir: Path) -> str:
+    """The fetch URL of the remote "origin", "" when there is none."""
+    proc = subprocess.run(
+        ["git", "-C", str(repo_dir), "config", "--get", "remote.origin.url"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
+_SCP_REMOTE = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>[^\\]+)$")  # git@github.com:owner/name.git
+
+
+def remote_web_url(remote: str) -> str:
+    """The https page of a git remote ("https://github.com/owner/name"), without credentials;
+    "" for a remote that is not on a web host (a path, file://)."""
+    remote = remote.strip()
+    scp = _SCP_REMOTE.match(remote)
+    if scp:
+        host, path = scp["host"], scp["path"]
+    else:
+        parsed = urlsplit(remote)
+        if parsed.scheme not in {"https", "http", "ssh", "git"} or not parsed.hostname:
+            return ""
+        host, path = parsed.hostname, parsed.path
+    path = re.sub(r"\.git$", "", path.strip("/"))
+    return f"https://{host}/{path}" if path else ""
 
 
 def check_mailmap(repo_dir: Path, contacts: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:

@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from stat import S_ISREG
 
+from kb.services.document_links import FileEntry
 from kb.services.documents import DocumentInput
 from kb.sources.base import (
     SKIP_DIRS,
@@ -36,6 +38,7 @@ from kb.sources.base import (
 )
 from kb.sources.git import GitError, is_git_repository, iter_commits
 from kb.sources.git import head_sha as git_head_sha
+from kb.sources.git import origin_url as git_origin_url
 from kb.utils import symlink_reason
 
 # progress(done, total, path): called after each candidate file is handled.
@@ -63,6 +66,9 @@ class LocalTree:
     head_sha: str | None = None
     has_git: bool = False
     candidates: int = 0
+    # Files of the tree that are not documents (images, YAML, code), for links to resolve against.
+    other_files: list[str] = field(default_factory=list)
+    origin_url: str = ""  # the git remote "origin", where the upstream files can be opened
 
 
 # Kept under its old name for callers that only ask whether a path is ingested.
@@ -75,6 +81,8 @@ def read_local_tree(root: Path, *, max_bytes: int, progress: Progress | None = N
     tree.files = _listed_files(root, use_git=tree.has_git)
     paths = []
     for relative in sorted(tree.files):
+        if not classify_path(relative):
+            tree.other_files.append(relative)  # kep.yaml too: docs may link to it
         if not (classify_path(relative) or is_sidecar(relative)):
             continue
         link = symlink_reason(root, relative)
@@ -86,6 +94,7 @@ def read_local_tree(root: Path, *, max_bytes: int, progress: Progress | None = N
     histories: dict[str, FileHistory] = {}
     if tree.has_git:
         tree.head_sha = git_head_sha(root)
+        tree.origin_url = git_origin_url(root)
         if tree.head_sha:
             histories = _histories(root, wanted=set(paths))
     listed = set(tree.files)
@@ -223,6 +232,34 @@ def _read_one(
     )  # fmt: skip
     tree.warnings += warnings
     tree.items.append(item)
+
+
+def other_file_entries(tree: LocalTree) -> list[FileEntry]:
+    """The tree's files that are not documents, with a version that changes when a file does."""
+    entries = []
+    for relative in tree.other_files:
+        try:
+            stat = os.lstat(tree.root / relative)
+        except OSError:
+            continue
+        if S_ISREG(stat.st_mode):  # never a link
+            listed = tree.files.get(relative)
+            version = listed.blob if listed and listed.blob else f"{stat.st_size}:{stat.st_mtime_ns}"
+            entries.append(FileEntry(relative, stat.st_size, version))
+    return entries
+
+
+def read_file_bytes(root: Path, relative: str, *, max_bytes: int) -> bytes | None:
+    """The bytes of a regular file of the tree, None when it is a link, unreadable or over `max_bytes`."""
+    try:
+        fd = os.open(Path(root) / relative, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            data = handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    return data if len(data) <= max_bytes else None
 
 
 def _sidecars(tree: LocalTree, relative: str, *, listed: set[str], max_bytes: int) -> dict[str, dict]:

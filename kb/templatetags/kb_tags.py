@@ -7,6 +7,7 @@ from django import template
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
+from kb.portal_links import rewrite_links
 from kb.safe_links import safe_url_or_blank
 
 register = template.Library()
@@ -50,3 +51,10 @@ def without_leading_title(html: str, title: str) -> str:
     if match and strip_tags(match.group(1)).strip() == (title or "").strip():
         html = html[match.end() :]
     return mark_safe(html)  # noqa: S308 - sanitised at store time (kb.rendering.render_markdown)
+
+
+@register.filter
+def with_portal_links(html: str, links) -> str:
+    """Sanitised HTML whose repository links lead where the portal can follow them
+    (kb.portal_links): documents, stored files, upstream, or marked broken."""
+    return mark_safe(rewrite_links(html or "", links or {}))  # noqa: S308 - re-sanitised by nh3 inside

@@ -3,6 +3,8 @@
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -11,6 +13,7 @@ from kb.access import user_is_maintainer
 from kb.forms import SearchForm
 from kb.health import health_report
 from kb.models import Document
+from kb.portal_links import portal_links
 from kb.search.backends.base import SearchUnavailable
 from kb.services.search import search_run
 from kb.throttles import search_allowed
@@ -120,12 +123,41 @@ def document_detail(request, pk: int):
     document = selectors.document_get(user=request.user, pk=pk)
     if document is None:
         raise Http404("No such document.")
+    link_context = selectors.document_link_context(user=request.user, document=document)
+    upstream = link_context.upstream
     context = {
         "document": document,
         "project": document.project,
         "children": selectors.document_children(user=request.user, document=document),
+        "portal_links": portal_links(
+            link_context,
+            document_url=lambda target: reverse("kb:document", args=[target]),
+            file_url=lambda file_id: reverse("kb:repository-file", args=[file_id]),
+        ),
+        "backlinks": selectors.document_backlinks(user=request.user, document=document),
+        "upstream_url": document.url or (upstream.blob(document.path) if upstream and document.path else ""),
     }
     return render(request, "kb/document.html", context)
+
+
+@require_GET
+def repository_file(request, pk: int):
+    """A repository file a document shows or links to, as stored at sync, for readers of its project.
+
+    Served with its own type and nosniff; an SVG (which can hold script) only inside a sandbox.
+    """
+    stored = selectors.repository_file_get(user=request.user, pk=pk)
+    if stored is None or stored.content is None:
+        raise Http404("No such file.")
+    content_type = stored.content_type or "application/octet-stream"
+    response = HttpResponse(bytes(stored.content), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    name = stored.path.rsplit("/", 1)[-1]
+    inline = content_type.startswith(("image/", "text/plain"))
+    response["Content-Disposition"] = content_disposition_header(not inline, name)
+    if content_type == "image/svg+xml" or not inline:
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @never_cache

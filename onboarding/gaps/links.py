@@ -1,77 +1,17 @@
-"""Broken relative links and anchors between the project's docs.
+"""Broken relative links, images and anchors between the project's docs.
 
-External links (any scheme, or //host) are ignored. A link is resolved against
-the linking document's directory (or the repository root for /paths, as GitHub
-does). Only targets that are documents Glacier ingests (Markdown, reStructuredText,
-text) can be proven missing; links to code or images, which are not ingested, are
-checked only when the checkout is on this machine.
+The links are those the document model stored (kb.services.document_links, DocumentLink rows):
+resolved at sync against every file of the repository, with anchors valid for any site
+generator (GitHub, MkDocs, Hugo), line anchors and text fragments accepted, and the line
+of each link counted in the original file. This rule only reports them.
 """
 
 from __future__ import annotations
 
-import posixpath
-from urllib.parse import unquote
-
+from kb.selectors import document_links_broken
 from onboarding.gaps.base import DetectionContext, Finding, Suggestion, rule
-from onboarding.gaps.markdown_scan import anchors, github_slug, is_external, links
 
-DOC_EXTENSIONS = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
 MAX_ITEMS = 25
-
-
-def resolve(source_path: str, target_path: str) -> str | None:
-    """Repository-relative path a link points at, or None when it leaves the repository."""
-    target_path = unquote(target_path.split("?", 1)[0])
-    base = "" if target_path.startswith("/") else posixpath.dirname(source_path)
-    joined = posixpath.normpath(posixpath.join(base, target_path.lstrip("/")))
-    if joined == ".":
-        return ""
-    if joined.startswith("../") or joined == "..":
-        return None
-    return joined
-
-
-def _has_anchor(anchor: str, known: set[str]) -> bool:
-    # Written by hand, an anchor often keeps punctuation GitHub drops ("d'une"): accept its slug too.
-    return anchor in known or github_slug(anchor) in known
-
-
-def _broken_links(ctx: DetectionContext, doc, anchor_cache: dict) -> list[dict]:
-    problems = []
-
-    def anchors_of(target_doc):
-        if target_doc.pk not in anchor_cache:
-            anchor_cache[target_doc.pk] = anchors(target_doc.body, target_doc.headings)
-        return anchor_cache[target_doc.pk]
-
-    for line, target in links(doc.body):
-        if is_external(target) or target.startswith("{{"):
-            continue
-        path_part, _, anchor = target.partition("#")
-        anchor = unquote(anchor).lower()
-        if not path_part:
-            if anchor and not _has_anchor(anchor, anchors_of(doc)):
-                problems.append({"line": line, "target": target, "problem": "no such heading in this file"})
-            continue
-        resolved = resolve(doc.path, path_part)
-        if resolved is None or resolved == "":
-            continue
-        target_doc = ctx.by_path.get(resolved)
-        if target_doc is None:
-            if resolved in ctx.directories:
-                continue
-            if ctx.local_repo is not None and (ctx.local_repo / resolved).exists():
-                continue
-            if not resolved.lower().endswith(DOC_EXTENSIONS):
-                continue  # code, images, directories outside the ingested docs: cannot be proven missing
-            problems.append({"line": line, "target": target, "problem": f"{resolved} does not exist"})
-            continue
-        if anchor and target_doc.path.lower().endswith((".md", ".markdown", ".mdx")):
-            if not _has_anchor(anchor, anchors_of(target_doc)):
-                problems.append(
-                    {"line": line, "target": target, "problem": f"no heading #{anchor} in {resolved}"}
-                )
-    return problems
 
 
 @rule(
@@ -89,29 +29,36 @@ def _broken_links(ctx: DetectionContext, doc, anchor_cache: dict) -> list[dict]:
     ),
 )
 def broken_links(ctx: DetectionContext):
-    anchor_cache: dict = {}
-    for doc in ctx.docs("doc"):
-        if doc.is_historical or not doc.path.lower().endswith((".md", ".markdown", ".mdx")):
-            continue
-        problems = _broken_links(ctx, doc, anchor_cache)
-        if not problems:
+    problems_by_path: dict[str, list[dict]] = {}
+    for link in document_links_broken(project=ctx.project):
+        problems_by_path.setdefault(link.source.path, []).append(
+            {
+                "line": link.line,
+                "target": link.href,
+                "kind": link.kind,
+                "problem": link.reason or f"{link.target_path} does not exist",
+            }
+        )
+    for path, problems in sorted(problems_by_path.items()):
+        record = ctx.by_path.get(path)
+        if record is None or record.is_historical:
             continue
         yield Finding(
-            key=doc.path,
-            title=f"{len(problems)} broken link{'s' if len(problems) > 1 else ''} in {doc.path}",
+            key=path,
+            title=f"{len(problems)} broken link{'s' if len(problems) > 1 else ''} in {path}",
             evidence={
-                "summary": f"{len(problems)} relative link(s) or anchor(s) in {doc.path} lead nowhere.",
+                "summary": f"{len(problems)} relative link(s), image(s) or anchor(s) in {path} lead nowhere.",
                 "items": problems[:MAX_ITEMS],
                 "count": len(problems),
             },
             suggestion=Suggestion(
                 "edit",
-                doc.path,
+                path,
                 tuple(
                     f"line {p['line']}: fix or remove link to {p['target']} ({p['problem']})"
                     for p in problems[:10]
                 ),
             ),
-            path=doc.path,
+            path=path,
             severity="medium" if len(problems) > 2 else "low",
         )

@@ -1,12 +1,13 @@
-"""Reading Markdown the way the link and placeholder rules need: prose lines outside code, links, anchors."""
+"""Reading Markdown the way the placeholder rule needs: prose lines outside code.
+
+Links and anchors are not read here: the document model stores them (kb.documents.links,
+DocumentLink rows), and the broken-link rule reads those.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-from kb.rendering import atx_heading
-from kb.rendering import heading_slug as github_slug  # one slug rule: the ids the renderer gives
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 # Every pattern here is linear in the text it scans (issue [6]: files are written by anyone):
@@ -14,15 +15,6 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 # instead of rescanning the rest of the line from each one; comments and code spans are
 # found with str.find and a table of backtick runs instead of backtracking patterns.
 _BACKTICKS = re.compile(r"`+")
-_INLINE_LINK = re.compile(
-    r"!?\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<target>[^()\[\]\s<>]+)>?"
-    r"(?:\s+(?:\"[^\"()]*\"|'[^'()]*'))?\s*\)"
-)
-_REFERENCE_DEF = re.compile(r"^ {0,3}\[(?P<label>[^\[\]]+)\]:[ \t]*<?(?P<target>[^\s<>]+)>?(?:\s.*)?$")
-_HTML_HREF = re.compile(r"<a\s[^<>]*?href=[\"'](?P<target>[^\"'<>]+)[\"']", re.I)
-_HTML_ANCHOR = re.compile(
-    r"<a\s[^<>]*?(?:name|id)=[\"'](?P<name>[^\"'<>]+)[\"']|\sid=[\"'](?P<id>[^\"'<>]+)[\"']", re.I
-)
 
 
 def _without_comments(body: str) -> str:
@@ -80,38 +72,3 @@ def prose_lines(body: str) -> Iterator[tuple[int, str]]:
         if in_fence is not None:
             continue
         yield number, _blank_code_spans(line)
-
-
-def links(body: str) -> Iterator[tuple[int, str]]:
-    """(line, target) of every Markdown or HTML link outside code."""
-    for number, line in prose_lines(body):
-        for match in _INLINE_LINK.finditer(line):
-            yield number, match.group("target")
-        ref = _REFERENCE_DEF.match(line)
-        if ref:
-            yield number, ref.group("target")
-        for match in _HTML_HREF.finditer(line):
-            yield number, match.group("target")
-
-
-def is_external(target: str) -> bool:
-    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target)) or target.startswith("//")
-
-
-def anchors(body: str, headings: tuple[str, ...] | list[str]) -> set[str]:
-    """Every anchor a link may point at: heading slugs (with GitHub's -1, -2 for repeats) and HTML ids."""
-    seen: dict[str, int] = {}
-    result: set[str] = set()
-    if not headings:
-        headings = [heading[1] for _, line in prose_lines(body) if (heading := atx_heading(line))]
-    for heading in headings:
-        slug = github_slug(heading)
-        if slug in seen:
-            seen[slug] += 1
-            result.add(f"{slug}-{seen[slug]}")
-        else:
-            seen[slug] = 0
-            result.add(slug)
-    for match in _HTML_ANCHOR.finditer(_without_comments(body)):
-        result.add((match.group("name") or match.group("id")).lower())
-    return result

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.models import Document, SyncRun
+from kb.models import Document, DocumentLink, RepositoryFile, SyncRun
 from kb.services.github_sync import github_sync
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,43 @@ def test_docs_come_from_the_api_when_the_repository_is_only_the_github_name(
     project.save(update_fields=["repository"])
     github_sync(project=project, full_name="acme/widgets")
     assert docs(project).count() == 4
+
+
+def test_links_of_docs_read_through_the_api_resolve_like_a_checkout(
+    github_stub, github_stub_repo_links, project
+):
+    github_sync(project=project, full_name="acme/linked")
+    links = {
+        link.href: (link.status, link.target_path, link.line)
+        for link in DocumentLink.objects.filter(project=project, source__key="docs/guide.md")
+    }
+    assert links == {
+        "../README.md#widgets": ("resolved", "README.md", 5),  # line 5: four lines of front matter
+        "../src/main.py": ("file", "src/main.py", 5),
+        "../logo.png": ("file", "logo.png", 6),
+        "gone.md": ("broken", "docs/gone.md", 6),
+    }
+    assert RepositoryFile.objects.filter(project=project, source="github").count() == 2
+    # An unchanged tree does no link work at all.
+    github_stub.clear_log()
+    before = list(DocumentLink.objects.values_list("pk", flat=True))
+    github_sync(project=project, full_name="acme/linked")
+    assert list(DocumentLink.objects.values_list("pk", flat=True)) == before
+
+
+@pytest.fixture
+def github_stub_repo_links(github_stub):
+    repo = github_stub.add_repo("acme/linked")
+    repo.set_files(
+        {
+            "README.md": "# Widgets\n",
+            "docs/guide.md": (
+                "---\ntitle: Guide\narea: docs\n---\n"
+                "See [home](../README.md#widgets) and [code](../src/main.py).\n"
+                "![logo](../logo.png) [gone](gone.md)\n"
+            ),
+            "src/main.py": "print('not a doc')\n",
+            "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
+        }
+    )
+    return repo

@@ -9,9 +9,10 @@ from __future__ import annotations
 import gzip
 import os
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from kb.models import Document, Project
+from kb.models import Document, DocumentLink, Project
+from kb.services.document_links import FileEntry, document_links_refresh, repository_files_sync
 from kb.services.documents import DocumentInput, documents_upsert
 
 
@@ -91,4 +92,27 @@ def load_corpus(name_or_path: str | Path, *, slug: str | None = None, index: boo
     documents_upsert(
         project=project, source="local", items=corpus_inputs(root, times=history_times(name)), index=index
     )
+    corpus_links_refresh(project)
     return project
+
+
+def corpus_links_refresh(project: Project) -> None:
+    """Links of a corpus, resolved as a sync would. A corpus holds only the docs of its repository:
+    a link to a file of another type (code, images, YAML) cannot be proven broken, so such targets
+    are taken to exist."""
+    document_links_refresh(project=project)
+    assumed = {
+        path
+        for path in DocumentLink.objects.filter(project=project, status=DocumentLink.Status.BROKEN)
+        .exclude(reason__startswith="case differs")
+        .exclude(reason="leads outside the repository")
+        .values_list("target_path", flat=True)
+        if PurePosixPath(path).suffix.lower() not in DOC_SUFFIXES | {".mdx", ".markdown"}
+    }
+    if assumed:
+        repository_files_sync(
+            project=project,
+            source="local",
+            entries=[FileEntry(path, 0, "assumed") for path in sorted(assumed)],
+        )
+        document_links_refresh(project=project)

@@ -5,10 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kb.models import Document
+from kb.models import Document, RepositoryFile
+from kb.services.document_links import document_links_refresh
 from kb.services.search_index import index_documents
-from onboarding.gaps.links import resolve
-from onboarding.gaps.markdown_scan import anchors, github_slug
 from onboarding.gaps.placeholders import find_placeholders
 from onboarding.models import Gap
 from onboarding.services.gaps import gaps_detect
@@ -103,15 +102,6 @@ def test_newcomer_sections():
 # links ------------------------------------------------------------------------------------------------
 
 
-def test_github_slugs_and_repeated_headings():
-    assert github_slug("Swag / T-Shirts") == "swag--t-shirts"
-    assert github_slug("What's new in `v2`?") == "whats-new-in-v2"
-    assert anchors("", ["Setup", "Setup", "Über uns"]) == {"setup", "setup-1", "über-uns"}
-    assert resolve("docs/a/b.md", "../c.md") == "docs/c.md"
-    assert resolve("docs/b.md", "/README.md") == "README.md"
-    assert resolve("b.md", "../../outside.md") is None
-
-
 def test_broken_links_and_anchors():
     project = ProjectFactory()
     doc(project, "docs/guide.md", "# Guide\n\n## Install steps\n\ntext\n")
@@ -124,17 +114,41 @@ def test_broken_links_and_anchors():
         "<!-- [commented](nothere2.md) -->\n"
     )
     doc(project, "docs/index.md", body)
+    RepositoryFile.objects.create(project=project, path="src/main.go", size=10)
+    document_links_refresh(project=project)
     gaps = run(project, "broken-link")
     assert len(gaps) == 1
-    targets = sorted(item["target"] for item in gaps[0].evidence["items"])
-    assert targets == ["#nowhere", "guide.md#installing", "missing.md"]
+    items = sorted((item["line"], item["target"], item["problem"]) for item in gaps[0].evidence["items"])
+    assert items == [
+        (4, "#nowhere", "no heading or anchor #nowhere in docs/index.md"),
+        (4, "guide.md#installing", "no heading or anchor #installing in docs/guide.md"),
+        (4, "missing.md", "docs/missing.md does not exist"),
+    ]
     assert gaps[0].path == "docs/index.md"
+
+
+def test_broken_links_read_the_stored_links_with_lines_of_the_original_file():
+    """MkDocs anchors and text fragments are valid; images are checked; lines count the front matter."""
+    project = ProjectFactory()
+    doc(
+        project, "docs/guide.md", "# Guide\n\n## Café à emporter\n",
+        sections=[{"level": 2, "title": "Café à emporter", "anchor": "café-à-emporter",
+                   "anchors": ["café-à-emporter", "cafe-a-emporter"], "line": 3}],
+    )  # fmt: skip
+    body = "# Index\n\n[mkdocs](guide.md#cafe-a-emporter) [text](guide.md#:~:text=caf)\n\n![gone](img/gone.png)\n"
+    doc(project, "docs/index.md", body, metadata={"body_line_offset": 3})
+    document_links_refresh(project=project)
+    gaps = run(project, "broken-link")
+    assert [(i["line"], i["target"], i["kind"]) for i in gaps[0].evidence["items"]] == [
+        (8, "img/gone.png", "image")
+    ]
 
 
 def test_no_broken_links_in_healthy_docs():
     project = ProjectFactory()
     doc(project, "README.md", "# Demo\n\nSee [the guide](docs/guide.md#usage) and [top](#demo).\n")
     doc(project, "docs/guide.md", "# Guide\n\n## Usage\n")
+    document_links_refresh(project=project)
     assert run(project, "broken-link") == []
 
 
