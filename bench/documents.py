@@ -173,7 +173,7 @@ def sync_cost(corpus_dir: Path) -> None:
         subprocess.run([*manage, "migrate", "-v0"], check=True, env=env, capture_output=True)
         started = time.perf_counter()
         subprocess.run(
-            [*manage, "kb", "sync", str(repo), "--slug", "bench"], check=True, env=env, capture_output=True
+            [*manage, "kb", "sync", str(repo), "--project", "bench", "--no-progress"], check=True, env=env, capture_output=True
         )
         sync_seconds = time.perf_counter() - started
         listed = listing(repo)

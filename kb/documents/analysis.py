@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from kb.documents.decisions import decision_of
 from kb.documents.genres import classify
 from kb.documents.language import PRIMARY, detect_language
+from kb.documents.links import MarkdownLinks, links_from_tokens
 from kb.documents.sections import sections_from_tokens
 from kb.rendering import RenderError, markdown_tokens
 
@@ -27,6 +28,26 @@ class DocumentAnalysis:
     decision: dict | None = None
     sections: list[dict] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    links: MarkdownLinks | None = None  # None when the body is not Markdown or over the limits
+
+
+# Links found by the analysis, by content hash: the link refresh that follows an upsert in the
+# same process reads them here instead of parsing each body a second time. Bounded: a miss
+# only costs that second parse.
+_LINKS_BY_CONTENT: dict[str, MarkdownLinks] = {}
+LINKS_MEMO_SIZE = 50_000
+
+
+def links_remember(content_hash: str, links: MarkdownLinks | None) -> None:
+    if links is None:
+        return
+    if len(_LINKS_BY_CONTENT) >= LINKS_MEMO_SIZE:
+        _LINKS_BY_CONTENT.pop(next(iter(_LINKS_BY_CONTENT)))
+    _LINKS_BY_CONTENT[content_hash] = links
+
+
+def links_recalled(content_hash: str) -> MarkdownLinks | None:
+    return _LINKS_BY_CONTENT.get(content_hash)
 
 
 def analyse(*, path: str, kind: str, body: str, metadata: dict) -> DocumentAnalysis:
@@ -42,7 +63,8 @@ def analyse(*, path: str, kind: str, body: str, metadata: dict) -> DocumentAnaly
             tokens = markdown_tokens(body)
         except RenderError:
             tokens = []  # over the markup budget: judged from its path and plain text only
-    sections = sections_from_tokens(tokens, line_offset=int(metadata.get("body_line_offset") or 0))
+    line_offset = int(metadata.get("body_line_offset") or 0)
+    sections = sections_from_tokens(tokens, line_offset=line_offset)
     decision = decision_of(body=body, tokens=tokens, front_matter=front_matter, sidecars=sidecars)
     classification = classify(
         path=path,
@@ -65,4 +87,5 @@ def analyse(*, path: str, kind: str, body: str, metadata: dict) -> DocumentAnaly
         decision=decision,
         sections=sections,
         reasons=classification.reasons,
+        links=links_from_tokens(tokens, line_offset=line_offset) if tokens else None,
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from kb.documents.analysis import links_recalled
 from kb.documents.links import (
     Location,
     RepositoryIndex,
@@ -106,8 +107,20 @@ def _anchors_by_document(
     anchors of documents whose tokens this refresh has read already."""
     anchors: dict[int, set[str] | None] = {}
     for chunk in batched(sorted(document_ids), 500):
-        rows = Document.objects.filter(pk__in=chunk).values_list("pk", "path", "sections", "body", "metadata")
-        for pk, path, sections, body, metadata in rows:
+        rows = list(Document.objects.filter(pk__in=chunk).values_list("pk", "path", "sections", "sha256"))
+        for pk, _path, _sections, digest in rows:
+            recalled = links_recalled(digest)
+            if pk not in declared and recalled is not None:
+                declared[pk] = recalled.anchors
+        # Bodies are read only for the documents whose anchors must be parsed again.
+        texts = dict(
+            (pk, (body, metadata))
+            for pk, body, metadata in Document.objects.filter(
+                pk__in=[pk for pk, *_ in rows if pk not in declared]
+            ).values_list("pk", "body", "metadata")
+        )
+        for pk, path, sections, _digest in rows:
+            body, metadata = texts.get(pk, ("", {}))
             try:
                 anchors[pk] = document_anchors(
                     path=path, sections=sections, body=body,
@@ -145,17 +158,18 @@ def document_links_refresh(
     changed_ids: set[int] = set()
     declared: dict[int, set[str]] = {}
     fresh: list[tuple[DocumentLink, Location]] = []
-    for pk, path, body, metadata in sources.values_list("pk", "path", "body", "metadata").iterator(
-        chunk_size=200
-    ):
+    for pk, path, digest in sources.values_list("pk", "path", "sha256").iterator(chunk_size=2000):
         changed_ids.add(pk)
         if not is_markdown_path(path):
             continue
-        try:
-            found = read_markdown_links(body, line_offset=(metadata or {}).get("body_line_offset", 0))
-        except RenderError as exc:
-            result.skips.append({"path": path, "reason": str(exc)})
-            continue
+        found = links_recalled(digest)  # the analysis of this content, in this process
+        if found is None:
+            body, metadata = Document.objects.filter(pk=pk).values_list("body", "metadata").get()
+            try:
+                found = read_markdown_links(body, line_offset=(metadata or {}).get("body_line_offset", 0))
+            except RenderError as exc:
+                result.skips.append({"path": path, "reason": str(exc)})
+                continue
         declared[pk] = found.anchors
         for ref in found.links:
             link = DocumentLink(

@@ -18,7 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
-from kb.documents.analysis import ANALYSIS_VERSION, analyse
+from kb.documents.analysis import ANALYSIS_VERSION, analyse, links_remember
 from kb.models import Document, Project
 from kb.render_pool import render_bodies
 from kb.rendering import extract_headings
@@ -188,6 +188,7 @@ def documents_delete(*, document_ids: list[int]) -> int:
 def _build_document(*, project: Project, source: str, item: DocumentInput, digest: str) -> Document:
     headings = item.headings if item.headings is not None else extract_headings(item.body)
     analysis = analyse(path=item.path or item.key, kind=item.kind, body=item.body, metadata=item.metadata)
+    links_remember(digest, analysis.links)
     return Document(
         genre=analysis.genre,
         lifecycle=analysis.lifecycle,
