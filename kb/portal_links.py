@@ -128,6 +128,6 @@ def _rendered_anchor(anchor: str, sections: list) -> str:
         return ""
     wanted = anchor.lower()
     for section in sections or ():
-        if wanted in {a.lower() for a in section.get("anchors") or ()}:
+        if wanted in {a.lower() for a in [*(section.get("anchors") or ()), section.get("mkdocs") or ""] if a}:
             return section.get("anchor") or anchor
     return anchor

@@ -259,17 +259,33 @@ def resolve(
 _DECLARES_ANCHOR = re.compile(r"\b(?:id|name)\s*=", re.I)
 
 
+MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
+
+
+def publishes_with_mkdocs(paths: Iterable[str]) -> bool:
+    """Whether the repository builds its site with MkDocs (an mkdocs.yml anywhere in the tree)."""
+    return any(path.rsplit("/", 1)[-1] in MKDOCS_CONFIGS for path in paths)
+
+
 def document_anchors(
-    *, path: str, sections: list, body: str, line_offset: int = 0, declared: set[str] | None = None
+    *,
+    path: str,
+    sections: list,
+    body: str,
+    line_offset: int = 0,
+    declared: set[str] | None = None,
+    mkdocs: bool = False,
 ) -> set[str] | None:
-    """Every anchor a link into this document may use: each section's `anchors` (GitHub, MkDocs,
-    Hugo variants) and the anchors the Markdown declares itself (`declared`, when the caller has
+    """Every anchor a link into this document may use: each section's `anchors` (GitHub and Hugo
+    variants; MkDocs' too when `mkdocs`) and the anchors the Markdown declares itself (`declared`, when the caller has
     read them already). None for a file that is not Markdown, whose anchors cannot be known."""
     if not is_markdown_path(path):
         return None
     anchors = set()
     for section in sections or ():
         anchors.update(a.lower() for a in section.get("anchors") or [section.get("anchor") or ""] if a)
+        if mkdocs and section.get("mkdocs"):
+            anchors.add(section["mkdocs"].lower())
     if declared is not None:
         anchors |= declared
     elif not sections or _DECLARES_ANCHOR.search(body):  # heading ids and HTML anchors need the tokens

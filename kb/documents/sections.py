@@ -1,8 +1,9 @@
 """The heading tree of a Markdown document, with the anchors each site generator gives a heading.
 
-A link is valid on the published site when its anchor matches any of them: GitHub's slugs (also
-Hugo's default, goldmark's "github" ids), Hugo's "github-ascii" variant and MkDocs' (Python-Markdown
-toc) slugs, plus explicit `{#id}` attributes that Hugo, MkDocs and kramdown accept.
+A link is valid on the published site when its anchor matches the id the project's generator
+gives the heading: GitHub's slugs (also Hugo's default, goldmark's "github" ids), Hugo's
+"github-ascii" variant, MkDocs' (Python-Markdown toc) slugs where the project has mkdocs.yml,
+and explicit `{#id}` attributes that Hugo, MkDocs and kramdown accept.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ def _unique(slug: str, seen: dict[str, int], *, separator: str) -> str:
 
 
 def sections_from_tokens(tokens, *, line_offset: int = 0) -> list[dict]:
-    """[{"level", "title", "anchor", "anchors", "line"}] for every heading, in order.
+    """[{"level", "title", "anchor", "anchors", "mkdocs", "line"}] for every heading, in order.
 
-    `anchor` is GitHub's (what the portal renders); `anchors` holds every variant a site
-    generator may publish, duplicates numbered the way each numbers them (GitHub and Hugo
-    "-1", MkDocs "_1"). `line` is 1-based in the original file (`line_offset` lines of front
+    `anchor` is GitHub's (what the portal renders); `anchors` holds the ids GitHub and Hugo
+    publish (Hugo's default is GitHub's; its "github-ascii" variant drops accents) and an
+    explicit `{#id}`; `mkdocs` is MkDocs' id, valid only for a project that publishes with
+    MkDocs. Duplicates are numbered the way each numbers them (GitHub and Hugo "-1", MkDocs "_1"). `line` is 1-based in the original file (`line_offset` lines of front
     matter before the body).
     """
     sections: list[dict] = []
@@ -65,11 +67,7 @@ def sections_from_tokens(tokens, *, line_offset: int = 0) -> list[dict]:
             title = title[: explicit.start()].rstrip()
         github = _unique(heading_slug(title), seen_github, separator="-")
         anchors = [github] if github else []
-        for slug in (
-            _unique(github_ascii_slug(title), seen_ascii, separator="-"),
-            _unique(mkdocs_slug(title), seen_mkdocs, separator="_"),
-            explicit.group(1) if explicit else "",
-        ):
+        for slug in (_unique(github_ascii_slug(title), seen_ascii, separator="-"), explicit.group(1) if explicit else ""):
             if slug and slug not in anchors:
                 anchors.append(slug)
         sections.append(
@@ -78,6 +76,8 @@ def sections_from_tokens(tokens, *, line_offset: int = 0) -> list[dict]:
                 "title": title,
                 "anchor": token.attrGet("id") or github,
                 "anchors": anchors,
+                # Valid only where the project publishes with MkDocs (kb.documents.links.site_generators).
+                "mkdocs": _unique(mkdocs_slug(title), seen_mkdocs, separator="_"),
                 "line": (token.map[0] + 1 + line_offset) if token.map else None,
             }
         )

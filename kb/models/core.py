@@ -118,7 +118,7 @@ class Document(models.Model):
     # For decision records: {"status", "status_raw", "date", "authors", "approvers", "supersedes",
     # "superseded_by", "why": {"motivation": ..., ...}, "source": "kep.yaml" | "front matter" | ...}.
     decision = models.JSONField(null=True, blank=True)
-    # The heading tree: [{"level", "title", "anchor", "anchors", "line"}], lines of the original file.
+    # The heading tree: [{"level", "title", "anchor", "anchors", "mkdocs", "line"}], lines of the original file.
     sections = models.JSONField(default=list, blank=True)
     # kb.documents.analysis.ANALYSIS_VERSION when this row was analysed; `kb reindex` re-analyses older rows.
     analysis_version = models.PositiveSmallIntegerField(default=0)

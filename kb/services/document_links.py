@@ -26,6 +26,7 @@ from kb.documents.links import (
     document_anchors,
     is_markdown_path,
     locate,
+    publishes_with_mkdocs,
     read_markdown_links,
 )
 from kb.models import Document, DocumentLink, Project, RepositoryFile
@@ -101,7 +102,7 @@ def _repository_index(project: Project) -> RepositoryIndex:
 
 
 def _anchors_by_document(
-    document_ids: set[int], *, declared: dict[int, set[str]]
+    document_ids: set[int], *, declared: dict[int, set[str]], mkdocs: bool
 ) -> dict[int, set[str] | None]:
     """The anchors of each document, read in one query per 500 documents; `declared` holds the
     anchors of documents whose tokens this refresh has read already."""
@@ -125,6 +126,7 @@ def _anchors_by_document(
                 anchors[pk] = document_anchors(
                     path=path, sections=sections, body=body,
                     line_offset=(metadata or {}).get("body_line_offset", 0), declared=declared.get(pk),
+                    mkdocs=mkdocs,
                 )  # fmt: skip
             except RenderError:
                 anchors[pk] = None  # never rendered either: its anchors cannot be known
@@ -203,7 +205,8 @@ def document_links_refresh(
                                        anchor=anchor, reason=reason), location))  # fmt: skip
 
     needed = {loc.target_id for _, loc in [*fresh, *moved] if loc.anchor and loc.target_id is not None}
-    anchors = _anchors_by_document(needed, declared=declared)
+    mkdocs = publishes_with_mkdocs([*index.files, *index.documents])
+    anchors = _anchors_by_document(needed, declared=declared, mkdocs=mkdocs)
     to_update = []
     for link, location in [*fresh, *moved]:
         target_anchors = anchors.get(location.target_id) if location.target_id is not None else None

@@ -75,8 +75,8 @@ def test_sections_carry_github_mkdocs_and_explicit_anchors_with_original_line_nu
     assert [s["title"] for s in sections] == ["Getting Started", "Getting Started", "Café & Co"]
     assert [s["line"] for s in sections] == [4, 6, 8]
     assert sections[0]["anchors"] == ["getting-started"]
-    assert sections[1]["anchors"] == ["getting-started-1", "getting-started_1"]  # GitHub/Hugo, then MkDocs
-    assert set(sections[2]["anchors"]) == {"café--co", "cafe--co", "cafe-co", "cafe"}
+    assert sections[1]["anchors"] == ["getting-started-1"] and sections[1]["mkdocs"] == "getting-started_1"
+    assert set(sections[2]["anchors"]) == {"café--co", "cafe--co", "cafe"} and sections[2]["mkdocs"] == "cafe-co"
     assert mkdocs_slug("Hello,  World!") == "hello-world"
 
 

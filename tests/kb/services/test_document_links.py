@@ -114,3 +114,28 @@ def test_an_upgraded_project_gets_its_links_on_the_next_sync_even_unchanged(tmp_
     again = sync_target(str(tmp_path / "widgets"))
     assert again.added == again.updated == 0
     assert DocumentLink.objects.filter(source__path="README.md").count() == 4
+
+
+def test_mkdocs_anchors_are_valid_only_where_the_project_publishes_with_mkdocs(tmp_path):
+    def tree(root, *, mkdocs: bool):
+        (root / "docs").mkdir(parents=True)
+        (root / "docs" / "faq.md").write_text("# FAQ\n\n## Swag / T-Shirts\n\nAsk the events team.\n")
+        (root / "docs" / "index.md").write_text(
+            "# Home\n\n[MkDocs style](faq.md#swag-t-shirts) and [GitHub style](faq.md#swag--t-shirts)\n"
+        )
+        if mkdocs:
+            (root / "mkdocs.yml").write_text("site_name: Widgets\n")
+
+    tree(tmp_path / "plain", mkdocs=False)
+    tree(tmp_path / "published", mkdocs=True)
+    sync_target(str(tmp_path / "plain"))
+    sync_target(str(tmp_path / "published"))
+
+    def statuses(slug):
+        return {
+            link.href: link.status
+            for link in DocumentLink.objects.filter(source__project__slug=slug, source__path="docs/index.md")
+        }
+
+    assert statuses("plain") == {"faq.md#swag-t-shirts": "broken-anchor", "faq.md#swag--t-shirts": "resolved"}
+    assert statuses("published") == {"faq.md#swag-t-shirts": "resolved", "faq.md#swag--t-shirts": "resolved"}
